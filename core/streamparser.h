@@ -17,7 +17,8 @@ class RecordSink;
 class StreamParser
 {
 public:
-    explicit StreamParser(RecordSink *sink);
+    explicit StreamParser(RecordSink *sink = nullptr);
+    void setSink(RecordSink *sink) { m_sink = sink; }
 
     void feed(QByteArrayView bytes);
     // End of input: an incomplete record left over is counted as damage.

@@ -1,0 +1,32 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include <QDateTime>
+#include <QString>
+
+namespace ExitScope {
+
+// What a run is about; everything but id, counts and state is set by whoever starts the run.
+struct RunInfo
+{
+    enum class State { Recording, Complete, Failed };
+
+    qint64 id = -1;
+    QString name;
+    QString host; // the host whose KVM was measured
+    QString kernel; // that host's kernel release
+    QString guest; // domain or guest name
+    QString source; // what produced the stream: a file, a command, a channel
+    QString leafLayout; // e.g. "0x4FFFFFFF/0x4FFFFFFE abi 1 AMD SVM", filled from the handshake
+    QString notes;
+    QDateTime startedAt;
+    QDateTime finishedAt;
+    State state = State::Recording;
+    QString failure; // why a failed run stopped
+    qint64 sampleCount = 0;
+    qint64 markerCount = 0;
+
+    static QString stateName(State state);
+};
+
+} // namespace ExitScope

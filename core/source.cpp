@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "source.h"
+
+namespace ExitScope {
+
+Source::Source(QObject *parent)
+    : QObject(parent)
+{
+}
+
+void Source::setSink(RecordSink *sink)
+{
+    m_parser.setSink(sink);
+}
+
+void Source::deliverBytes(QByteArrayView bytes)
+{
+    const auto before = m_parser.stats().records;
+    m_parser.feed(bytes);
+    if (m_parser.stats().records != before)
+        Q_EMIT recordsDelivered();
+}
+
+void Source::markStarted()
+{
+    m_running = true;
+    Q_EMIT started();
+}
+
+void Source::endOfInput()
+{
+    if (!m_running)
+        return;
+    m_running = false;
+    const auto before = m_parser.stats().records;
+    m_parser.finish();
+    if (m_parser.stats().records != before)
+        Q_EMIT recordsDelivered();
+    Q_EMIT finished();
+}
+
+void Source::failWith(const QString &message, const QString &details)
+{
+    m_running = false;
+    m_parser.finish();
+    Q_EMIT failed(message, details);
+}
+
+} // namespace ExitScope
