@@ -1,0 +1,458 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "commandline.h"
+
+#include "csvexporter.h"
+#include "exitplot.h"
+#include "exitseries.h"
+#include "filereplaysource.h"
+#include "processsource.h"
+#include "recorder.h"
+#include "runstore.h"
+
+#include <QCommandLineParser>
+#include <QCoreApplication>
+#include <QElapsedTimer>
+#include <QEventLoop>
+#include <QFileInfo>
+#include <QProcess>
+#include <QRegularExpression>
+#include <QTimer>
+
+#include <atomic>
+#include <cmath>
+#include <csignal>
+
+namespace ExitScope {
+
+namespace {
+
+std::atomic<bool> interrupted{false};
+
+extern "C" void onInterrupt(int)
+{
+    interrupted = true;
+}
+
+const char *const Description =
+    "Record, list and export ExitScope runs.\n"
+    "\n"
+    "Commands:\n"
+    "  record            Record a run from a recording (--file) or a command's output (--command).\n"
+    "  runs              List the runs in the run database.\n"
+    "  export RUN        Write a run as --csv, --png and/or --pdf.\n"
+    "  spans RUN         Print the exits and cycles of each workload, I/O burst and boot span.\n"
+    "  rename RUN NAME   Rename a run.\n"
+    "  delete RUN        Delete a run.\n"
+    "\n"
+    "Exit codes: 0 done, 1 the work failed, 2 bad arguments, 3 the run database cannot be used,\n"
+    "4 no such run.";
+
+} // namespace
+
+void CommandLine::out(const QString &text)
+{
+    std::fputs(qPrintable(text + QLatin1Char('\n')), stdout);
+    std::fflush(stdout);
+}
+
+void CommandLine::err(const QString &text)
+{
+    std::fputs(qPrintable(text + QLatin1Char('\n')), stderr);
+}
+
+int CommandLine::usageError(const QString &message)
+{
+    err(QStringLiteral("exitscope-cli: ") + message);
+    err(QStringLiteral("Try 'exitscope-cli --help'."));
+    return Usage;
+}
+
+int CommandLine::run(const QStringList &arguments)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QString::fromUtf8(Description));
+    parser.addHelpOption();
+    parser.addVersionOption();
+    parser.addPositionalArgument(QStringLiteral("command"), QStringLiteral("record, runs, export, spans, rename or delete"));
+    const QCommandLineOption store({QStringLiteral("s"), QStringLiteral("store")},
+                                   QStringLiteral("Run database (default: %1).").arg(RunStore::defaultPath()),
+                                   QStringLiteral("path"));
+    const QCommandLineOption file({QStringLiteral("f"), QStringLiteral("file")}, QStringLiteral("record: replay this recording (*.exs)."),
+                                  QStringLiteral("path"));
+    const QCommandLineOption command({QStringLiteral("c"), QStringLiteral("command")},
+                                     QStringLiteral("record: run this command and record its standard output."),
+                                     QStringLiteral("command line"));
+    const QCommandLineOption paced(QStringLiteral("paced"), QStringLiteral("record --file: replay at recorded speed."));
+    const QCommandLineOption speed(QStringLiteral("speed"), QStringLiteral("record --file --paced: speed factor (default 1)."),
+                                   QStringLiteral("factor"));
+    const QCommandLineOption duration(QStringLiteral("duration"), QStringLiteral("record: stop after this many seconds."),
+                                      QStringLiteral("seconds"));
+    const QCommandLineOption csv(QStringLiteral("csv"), QStringLiteral("Write the run as CSV."), QStringLiteral("path"));
+    const QCommandLineOption png(QStringLiteral("png"), QStringLiteral("Write the plot as PNG."), QStringLiteral("path"));
+    const QCommandLineOption pdf(QStringLiteral("pdf"), QStringLiteral("Write the plot as PDF."), QStringLiteral("path"));
+    const QCommandLineOption size(QStringLiteral("size"), QStringLiteral("Image size (default 1600x900)."),
+                                  QStringLiteral("WxH"), QStringLiteral("1600x900"));
+    const QCommandLineOption subtractOwn(QStringLiteral("subtract-own"),
+                                         QStringLiteral("Leave the sampler's own CPUID exits out of the rates."));
+    const QCommandLineOption name(QStringLiteral("name"), QStringLiteral("record: name of the run."), QStringLiteral("text"));
+    const QCommandLineOption notes(QStringLiteral("notes"), QStringLiteral("record: notes on the run."), QStringLiteral("text"));
+    const QCommandLineOption host(QStringLiteral("host"), QStringLiteral("record: host whose KVM is measured."),
+                                  QStringLiteral("name"));
+    const QCommandLineOption kernel(QStringLiteral("kernel"), QStringLiteral("record: that host's kernel release."),
+                                    QStringLiteral("release"));
+    const QCommandLineOption guest(QStringLiteral("guest"), QStringLiteral("record: the guest measured."), QStringLiteral("name"));
+    const QCommandLineOption quiet({QStringLiteral("q"), QStringLiteral("quiet")}, QStringLiteral("No progress on stderr."));
+    parser.addOptions({store, file, command, paced, speed, duration, csv, png, pdf, size, subtractOwn, name, notes, host,
+                       kernel, guest, quiet});
+
+    if (!parser.parse(arguments))
+        return usageError(parser.errorText());
+    if (parser.isSet(QStringLiteral("help"))) {
+        out(parser.helpText());
+        return Ok;
+    }
+    if (parser.isSet(QStringLiteral("version"))) {
+        out(QStringLiteral("exitscope-cli ") + QCoreApplication::applicationVersion());
+        return Ok;
+    }
+    m_positional = parser.positionalArguments();
+    if (m_positional.isEmpty())
+        return usageError(QStringLiteral("no command given"));
+    m_storePath = parser.isSet(store) ? parser.value(store) : RunStore::defaultPath();
+    m_file = parser.value(file);
+    m_command = parser.value(command);
+    m_csv = parser.value(csv);
+    m_png = parser.value(png);
+    m_pdf = parser.value(pdf);
+    m_size = parser.value(size);
+    m_name = parser.value(name);
+    m_notes = parser.value(notes);
+    m_host = parser.value(host);
+    m_kernel = parser.value(kernel);
+    m_guest = parser.value(guest);
+    m_paced = parser.isSet(paced);
+    m_subtractOwn = parser.isSet(subtractOwn);
+    m_quiet = parser.isSet(quiet);
+    if (parser.isSet(speed)) {
+        bool ok = false;
+        m_speed = parser.value(speed).toDouble(&ok);
+        if (!ok || !(m_speed > 0))
+            return usageError(QStringLiteral("--speed needs a positive number, not '%1'").arg(parser.value(speed)));
+    }
+    if (parser.isSet(duration)) {
+        bool ok = false;
+        m_duration = parser.value(duration).toDouble(&ok);
+        if (!ok || !(m_duration > 0))
+            return usageError(QStringLiteral("--duration needs a positive number of seconds, not '%1'").arg(parser.value(duration)));
+    }
+    int width = 0;
+    int height = 0;
+    if (!parseSize(&width, &height))
+        return usageError(QStringLiteral("--size must look like 1600x900 (each side 16 to 16384), not '%1'").arg(m_size));
+
+    const auto verb = m_positional.takeFirst();
+    if (verb == QLatin1String("record"))
+        return record();
+    if (verb == QLatin1String("runs"))
+        return listRuns();
+    if (verb == QLatin1String("export"))
+        return exportRun();
+    if (verb == QLatin1String("spans"))
+        return listSpans();
+    if (verb == QLatin1String("rename"))
+        return renameRun();
+    if (verb == QLatin1String("delete"))
+        return deleteRun();
+    return usageError(QStringLiteral("unknown command '%1'").arg(verb));
+}
+
+bool CommandLine::parseSize(int *width, int *height)
+{
+    const auto match = QRegularExpression(QStringLiteral("^(\\d{1,5})x(\\d{1,5})$")).match(m_size);
+    if (!match.hasMatch())
+        return false;
+    *width = match.captured(1).toInt();
+    *height = match.captured(2).toInt();
+    return *width >= 16 && *height >= 16 && *width <= 16384 && *height <= 16384;
+}
+
+int CommandLine::openStore(RunStore &store, bool mustExist)
+{
+    if (mustExist && !QFileInfo::exists(m_storePath)) {
+        err(QStringLiteral("exitscope-cli: there is no run database at %1; record a run first, or name one with --store")
+                .arg(m_storePath));
+        return StoreUnusable;
+    }
+    if (!store.open(m_storePath)) {
+        err(QStringLiteral("exitscope-cli: ") + store.lastError());
+        return StoreUnusable;
+    }
+    return Ok;
+}
+
+int CommandLine::loadRun(RunStore &store, const QString &idText, ExitSeries *series, qint64 *runId)
+{
+    bool ok = false;
+    *runId = idText.toLongLong(&ok);
+    if (!ok || *runId <= 0) {
+        usageError(QStringLiteral("'%1' is not a run number; 'exitscope-cli runs' lists them").arg(idText));
+        return Usage;
+    }
+    RunInfo info;
+    if (!store.runInfo(*runId, &info)) {
+        err(QStringLiteral("exitscope-cli: there is no run %1 in %2").arg(*runId).arg(m_storePath));
+        return NoSuchRun;
+    }
+    series->setSubtractOwnExits(m_subtractOwn);
+    if (!store.replay(*runId, series)) {
+        err(QStringLiteral("exitscope-cli: ") + store.lastError());
+        return StoreUnusable;
+    }
+    return Ok;
+}
+
+int CommandLine::writeOutputs(const ExitSeries &series)
+{
+    int width = 0;
+    int height = 0;
+    parseSize(&width, &height);
+    if (!m_csv.isEmpty()) {
+        QString error;
+        if (!CsvExporter::writeFile(series, m_csv, &error)) {
+            err(QStringLiteral("exitscope-cli: ") + error);
+            return Failed;
+        }
+        if (!m_quiet)
+            err(QStringLiteral("wrote %1").arg(m_csv));
+    }
+    if (m_png.isEmpty() && m_pdf.isEmpty())
+        return Ok;
+    ExitPlot plot;
+    plot.resize(width, height);
+    plot.setSeries(&series);
+    for (const auto &path : {m_png, m_pdf}) {
+        if (path.isEmpty())
+            continue;
+        QString error;
+        const bool ok = path == m_pdf ? plot.savePdf(path, width, height, &error) : plot.savePng(path, width, height, &error);
+        if (!ok) {
+            err(QStringLiteral("exitscope-cli: ") + error);
+            return Failed;
+        }
+        if (!m_quiet)
+            err(QStringLiteral("wrote %1").arg(path));
+    }
+    return Ok;
+}
+
+int CommandLine::record()
+{
+    if (!m_positional.isEmpty())
+        return usageError(QStringLiteral("record takes no positional arguments"));
+    if (m_file.isEmpty() == m_command.isEmpty())
+        return usageError(QStringLiteral("record needs exactly one of --file or --command"));
+    if (!m_file.isEmpty() && !QFileInfo(m_file).isFile()) {
+        err(QStringLiteral("exitscope-cli: cannot read the recording %1: no such file").arg(m_file));
+        return Failed;
+    }
+    RunStore store;
+    if (const int status = openStore(store, false))
+        return status;
+
+    Source *source = nullptr;
+    if (!m_file.isEmpty()) {
+        source = new FileReplaySource(m_file, m_paced ? FileReplaySource::Pace::Recorded : FileReplaySource::Pace::Fast,
+                                      m_speed);
+    } else {
+        auto words = QProcess::splitCommand(m_command);
+        if (words.isEmpty())
+            return usageError(QStringLiteral("--command is empty"));
+        const auto program = words.takeFirst();
+        source = new ProcessSource(program, words);
+    }
+    RunInfo info;
+    info.name = m_name;
+    info.notes = m_notes;
+    info.host = m_host;
+    info.kernel = m_kernel;
+    info.guest = m_guest;
+
+    Recorder recorder(&store);
+    recorder.series().setSubtractOwnExits(m_subtractOwn);
+    QEventLoop loop;
+    bool ok = false;
+    QString failure;
+    QString details;
+    QObject::connect(&recorder, &Recorder::finished, &loop, [&] {
+        ok = true;
+        loop.quit();
+    });
+    QObject::connect(&recorder, &Recorder::failed, &loop, [&](qint64, const QString &message, const QString &more) {
+        failure = message;
+        details = more;
+        loop.quit();
+    });
+    QObject::connect(&recorder, &Recorder::senderError, &loop, [this](const ErrorRecord &e) {
+        err(QStringLiteral("sender reports error %1: %2").arg(e.code).arg(e.text));
+    });
+    if (!recorder.start(source, info)) {
+        err(QStringLiteral("exitscope-cli: cannot start recording: ") + recorder.lastError());
+        return StoreUnusable;
+    }
+    const auto runId = recorder.runId();
+    if (!m_quiet)
+        err(QStringLiteral("recording run %1 from %2 into %3").arg(runId).arg(recorder.info().source, m_storePath));
+
+    // Ctrl+C ends the recording cleanly: what arrived is stored and exported.
+    std::signal(SIGINT, onInterrupt);
+    std::signal(SIGTERM, onInterrupt);
+    QElapsedTimer clock;
+    clock.start();
+    QTimer tick;
+    qint64 lastReport = 0;
+    QObject::connect(&tick, &QTimer::timeout, &loop, [&] {
+        if (interrupted || (m_duration > 0 && clock.elapsed() >= qint64(m_duration * 1000))) {
+            recorder.stop();
+            return;
+        }
+        if (!m_quiet && clock.elapsed() - lastReport >= 1000) {
+            lastReport = clock.elapsed();
+            err(QStringLiteral("  %1 samples, %2 s of data").arg(recorder.series().size()).arg(recorder.series().duration(), 0, 'f', 1));
+        }
+    });
+    tick.start(100);
+    if (recorder.isRecording())
+        loop.exec();
+    tick.stop();
+    std::signal(SIGINT, SIG_DFL);
+    std::signal(SIGTERM, SIG_DFL);
+
+    const auto &series = recorder.series();
+    const auto *stats = recorder.source() ? &recorder.source()->stats() : nullptr;
+    Q_UNUSED(stats);
+    out(QStringLiteral("run %1: %2 samples, %3 markers, %4 s, %5 exits, %6 cycles")
+            .arg(runId)
+            .arg(series.size())
+            .arg(series.markers().size())
+            .arg(series.duration(), 0, 'f', 3)
+            .arg(series.totalExits())
+            .arg(series.totalCycles()));
+    if (series.resetCount() > 0)
+        out(QStringLiteral("run %1: %2 counter reset(s): the host's KVM was reloaded during the run").arg(runId).arg(series.resetCount()));
+    const int exported = writeOutputs(series);
+    if (!ok) {
+        err(QStringLiteral("exitscope-cli: recording of run %1 stopped: %2").arg(runId).arg(failure));
+        if (!details.isEmpty())
+            err(details);
+        err(QStringLiteral("Everything received before this point is stored in run %1.").arg(runId));
+        return Failed;
+    }
+    return exported;
+}
+
+int CommandLine::listRuns()
+{
+    RunStore store;
+    if (const int status = openStore(store, true))
+        return status;
+    const auto runs = store.listRuns();
+    if (!store.lastError().isEmpty()) {
+        err(QStringLiteral("exitscope-cli: ") + store.lastError());
+        return StoreUnusable;
+    }
+    out(QStringLiteral("%1\t%2\t%3\t%4\t%5").arg(QStringLiteral("run"), QStringLiteral("samples"), QStringLiteral("state"),
+                                                  QStringLiteral("started"), QStringLiteral("name")));
+    for (const auto &run : runs)
+        out(QStringLiteral("%1\t%2\t%3\t%4\t%5")
+                .arg(run.id)
+                .arg(run.sampleCount)
+                .arg(RunInfo::stateName(run.state), run.startedAt.toString(Qt::ISODate), run.name));
+    return Ok;
+}
+
+int CommandLine::exportRun()
+{
+    if (m_positional.size() != 1)
+        return usageError(QStringLiteral("export takes one run number"));
+    if (m_csv.isEmpty() && m_png.isEmpty() && m_pdf.isEmpty())
+        return usageError(QStringLiteral("export needs at least one of --csv, --png, --pdf"));
+    RunStore store;
+    if (const int status = openStore(store, true))
+        return status;
+    ExitSeries series;
+    qint64 runId = 0;
+    if (const int status = loadRun(store, m_positional.first(), &series, &runId))
+        return status;
+    return writeOutputs(series);
+}
+
+int CommandLine::listSpans()
+{
+    if (m_positional.size() != 1)
+        return usageError(QStringLiteral("spans takes one run number"));
+    RunStore store;
+    if (const int status = openStore(store, true))
+        return status;
+    ExitSeries series;
+    qint64 runId = 0;
+    if (const int status = loadRun(store, m_positional.first(), &series, &runId))
+        return status;
+    out(QStringLiteral("start_s\tduration_s\texits\tcycles\texact\tspan"));
+    for (const auto &span : series.spans())
+        out(QStringLiteral("%1\t%2\t%3\t%4\t%5\t%6")
+                .arg(span.start, 0, 'f', 3)
+                .arg(span.end - span.start, 0, 'f', 3)
+                .arg(span.exits)
+                .arg(span.cycles)
+                .arg(span.exact ? QStringLiteral("yes") : QStringLiteral("no"))
+                .arg(span.startText + (span.endText.isEmpty() ? QString() : QStringLiteral(" -> ") + span.endText)));
+    return Ok;
+}
+
+int CommandLine::renameRun()
+{
+    if (m_positional.size() != 2)
+        return usageError(QStringLiteral("rename takes a run number and a name"));
+    RunStore store;
+    if (const int status = openStore(store, true))
+        return status;
+    bool ok = false;
+    const auto runId = m_positional.first().toLongLong(&ok);
+    if (!ok)
+        return usageError(QStringLiteral("'%1' is not a run number").arg(m_positional.first()));
+    RunInfo info;
+    if (!store.runInfo(runId, &info)) {
+        err(QStringLiteral("exitscope-cli: there is no run %1 in %2").arg(runId).arg(m_storePath));
+        return NoSuchRun;
+    }
+    if (!store.renameRun(runId, m_positional.at(1))) {
+        err(QStringLiteral("exitscope-cli: ") + store.lastError());
+        return Failed;
+    }
+    return Ok;
+}
+
+int CommandLine::deleteRun()
+{
+    if (m_positional.size() != 1)
+        return usageError(QStringLiteral("delete takes one run number"));
+    RunStore store;
+    if (const int status = openStore(store, true))
+        return status;
+    bool ok = false;
+    const auto runId = m_positional.first().toLongLong(&ok);
+    if (!ok)
+        return usageError(QStringLiteral("'%1' is not a run number").arg(m_positional.first()));
+    RunInfo info;
+    if (!store.runInfo(runId, &info)) {
+        err(QStringLiteral("exitscope-cli: there is no run %1 in %2").arg(runId).arg(m_storePath));
+        return NoSuchRun;
+    }
+    if (!store.deleteRun(runId)) {
+        err(QStringLiteral("exitscope-cli: ") + store.lastError());
+        return Failed;
+    }
+    return Ok;
+}
+
+} // namespace ExitScope

@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include <QString>
+#include <QStringList>
+
+#include <cstdio>
+
+namespace ExitScope {
+
+class ExitSeries;
+class RunStore;
+
+// exitscope-cli: record, list and export runs from scripts. Exit codes are part of the interface
+// (docs/cli.md): 0 done, 1 the work failed, 2 bad arguments, 3 the run database cannot be used,
+// 4 no such run.
+class CommandLine
+{
+public:
+    enum ExitCode { Ok = 0, Failed = 1, Usage = 2, StoreUnusable = 3, NoSuchRun = 4 };
+
+    int run(const QStringList &arguments);
+
+private:
+    int record();
+    int listRuns();
+    int exportRun();
+    int listSpans();
+    int renameRun();
+    int deleteRun();
+
+    int openStore(RunStore &store, bool mustExist);
+    int loadRun(RunStore &store, const QString &idText, ExitSeries *series, qint64 *runId);
+    int writeOutputs(const ExitSeries &series);
+    bool parseSize(int *width, int *height);
+    int usageError(const QString &message);
+    void out(const QString &text);
+    void err(const QString &text);
+
+    QStringList m_positional;
+    QString m_storePath;
+    QString m_file;
+    QString m_command;
+    QString m_csv;
+    QString m_png;
+    QString m_pdf;
+    QString m_size;
+    QString m_name;
+    QString m_notes;
+    QString m_host;
+    QString m_kernel;
+    QString m_guest;
+    double m_speed = 1.0;
+    double m_duration = 0;
+    bool m_paced = false;
+    bool m_subtractOwn = false;
+    bool m_quiet = false;
+};
+
+} // namespace ExitScope

@@ -1,0 +1,254 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "exitplot.h"
+
+#include "exitseries.h"
+#include "qcustomplot_wrapper.h"
+
+#include <QVBoxLayout>
+
+namespace ExitScope {
+
+namespace {
+constexpr int ReplotIntervalMs = 33;
+const auto MarkerLayer = QStringLiteral("markers");
+
+QColor markerColor(MarkerKind kind)
+{
+    switch (kind) {
+    case MarkerKind::Boot:
+    case MarkerKind::BootStage:
+        return QColor(0x2e, 0x7d, 0x32);
+    case MarkerKind::IoStart:
+    case MarkerKind::IoEnd:
+        return QColor(0x15, 0x65, 0xc0);
+    case MarkerKind::WorkloadStart:
+    case MarkerKind::WorkloadEnd:
+        return QColor(0x6a, 0x1b, 0x9a);
+    case MarkerKind::CounterReset:
+        return QColor(0xc6, 0x28, 0x28);
+    case MarkerKind::UserMark:
+        break;
+    }
+    return QColor(0x42, 0x42, 0x42);
+}
+} // namespace
+
+ExitPlot::ExitPlot(QWidget *parent)
+    : QWidget(parent)
+    , m_plot(new QCustomPlot(this))
+{
+    auto layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(m_plot);
+
+    m_plot->plotLayout()->clear();
+    m_rateRect = new QCPAxisRect(m_plot);
+    m_cyclesRect = new QCPAxisRect(m_plot);
+    m_plot->plotLayout()->addElement(0, 0, m_rateRect);
+    m_plot->plotLayout()->addElement(1, 0, m_cyclesRect);
+    m_plot->plotLayout()->setRowStretchFactor(0, 2);
+    m_plot->plotLayout()->setRowStretchFactor(1, 1);
+    // One time axis: zooming or dragging either rect moves both.
+    connect(m_rateRect->axis(QCPAxis::atBottom), qOverload<const QCPRange &>(&QCPAxis::rangeChanged),
+            m_cyclesRect->axis(QCPAxis::atBottom), qOverload<const QCPRange &>(&QCPAxis::setRange));
+    connect(m_cyclesRect->axis(QCPAxis::atBottom), qOverload<const QCPRange &>(&QCPAxis::rangeChanged),
+            m_rateRect->axis(QCPAxis::atBottom), qOverload<const QCPRange &>(&QCPAxis::setRange));
+    auto margins = new QCPMarginGroup(m_plot);
+    m_rateRect->setMarginGroup(QCP::msLeft | QCP::msRight, margins);
+    m_cyclesRect->setMarginGroup(QCP::msLeft | QCP::msRight, margins);
+
+    m_rateRect->axis(QCPAxis::atLeft)->setLabel(tr("exits/s"));
+    m_cyclesRect->axis(QCPAxis::atLeft)->setLabel(tr("cycles/exit"));
+    m_cyclesRect->axis(QCPAxis::atBottom)->setLabel(tr("time (s)"));
+
+    m_rateGraph = m_plot->addGraph(m_rateRect->axis(QCPAxis::atBottom), m_rateRect->axis(QCPAxis::atLeft));
+    m_cyclesGraph = m_plot->addGraph(m_cyclesRect->axis(QCPAxis::atBottom), m_cyclesRect->axis(QCPAxis::atLeft));
+    for (auto graph : {m_rateGraph, m_cyclesGraph}) {
+        // Rates hold over their interval, so steps; dense data wants no antialiasing.
+        graph->setLineStyle(QCPGraph::lsStepRight);
+        graph->setAdaptiveSampling(true);
+        graph->setAntialiased(false);
+    }
+    m_rateGraph->setPen(QPen(QColor(0xd8, 0x43, 0x15), 1));
+    m_rateGraph->setBrush(QColor(0xd8, 0x43, 0x15, 40));
+    m_cyclesGraph->setPen(QPen(QColor(0x00, 0x69, 0x5c), 1));
+
+    m_plot->addLayer(MarkerLayer, m_plot->layer(QStringLiteral("main")), QCustomPlot::limAbove);
+    m_markerLayer = m_plot->layer(MarkerLayer);
+    m_plot->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
+    for (auto rect : {m_rateRect, m_cyclesRect}) {
+        rect->setRangeDrag(Qt::Horizontal);
+        rect->setRangeZoom(Qt::Horizontal);
+    }
+    // A user who drags or zooms wants to look, not to be scrolled away from.
+    connect(m_plot, &QCustomPlot::mousePress, this, [this] { setFollowLive(false); });
+    connect(m_plot, &QCustomPlot::mouseWheel, this, [this] { setFollowLive(false); });
+
+    m_replotTimer.setInterval(ReplotIntervalMs);
+    connect(&m_replotTimer, &QTimer::timeout, this, [this] {
+        if (!m_dirty) {
+            m_replotTimer.stop();
+            return;
+        }
+        m_dirty = false;
+        if (appendNew())
+            m_plot->replot(QCustomPlot::rpQueuedReplot);
+    });
+}
+
+QString ExitPlot::markerLayerName() const
+{
+    return MarkerLayer;
+}
+
+void ExitPlot::setSeries(const ExitSeries *series)
+{
+    m_series = series;
+    m_rateGraph->data()->clear();
+    m_cyclesGraph->data()->clear();
+    m_plot->clearItems();
+    m_pointsShown = 0;
+    m_markersShown = 0;
+    m_dirty = true;
+    refreshNow();
+}
+
+void ExitPlot::scheduleUpdate()
+{
+    m_dirty = true;
+    if (!m_replotTimer.isActive())
+        m_replotTimer.start();
+}
+
+void ExitPlot::refreshNow()
+{
+    m_dirty = false;
+    appendNew();
+    m_plot->replot(QCustomPlot::rpImmediateRefresh);
+}
+
+bool ExitPlot::appendNew()
+{
+    if (!m_series)
+        return false;
+    const int total = m_series->size();
+    const int markers = int(m_series->markers().size());
+    if (total == m_pointsShown && markers == m_markersShown)
+        return false;
+    if (total > m_pointsShown) {
+        const int count = total - m_pointsShown;
+        QVector<double> keys(count), rates(count), cycles(count);
+        for (int i = 0; i < count; ++i) {
+            const int index = m_pointsShown + i;
+            keys[i] = m_series->at(index).t;
+            // NaN leaves a visible hole: a reset or the first sample has no rate.
+            rates[i] = m_series->exitsPerSecond(index);
+            cycles[i] = m_series->cyclesPerExit(index);
+        }
+        m_rateGraph->addData(keys, rates, true);
+        m_cyclesGraph->addData(keys, cycles, true);
+        m_pointsShown = total;
+    }
+    if (markers > m_markersShown)
+        addMarkerItems(m_markersShown);
+    if (m_follow)
+        rescale();
+    return true;
+}
+
+void ExitPlot::addMarkerItems(int from)
+{
+    const auto &markers = m_series->markers();
+    for (int i = from; i < markers.size(); ++i) {
+        const auto &m = markers.at(i);
+        const auto color = markerColor(m.marker.kind);
+        auto line = new QCPItemStraightLine(m_plot);
+        line->setLayer(m_markerLayer);
+        line->setClipAxisRect(m_rateRect);
+        for (auto point : {line->point1, line->point2}) {
+            point->setAxes(m_rateRect->axis(QCPAxis::atBottom), m_rateRect->axis(QCPAxis::atLeft));
+            // Ratio in y, so that the line works on a log axis too.
+            point->setTypeY(QCPItemPosition::ptAxisRectRatio);
+            point->setAxisRect(m_rateRect);
+        }
+        line->point1->setCoords(m.t, 0);
+        line->point2->setCoords(m.t, 1);
+        line->setPen(QPen(color, 1, Qt::DashLine));
+
+        auto label = new QCPItemText(m_plot);
+        label->setLayer(m_markerLayer);
+        label->setClipAxisRect(m_rateRect);
+        label->position->setAxes(m_rateRect->axis(QCPAxis::atBottom), m_rateRect->axis(QCPAxis::atLeft));
+        label->position->setTypeY(QCPItemPosition::ptAxisRectRatio);
+        label->position->setAxisRect(m_rateRect);
+        // Stagger labels over four rows so that neighbouring markers stay readable.
+        label->position->setCoords(m.t, 0.02 + 0.06 * (i % 4));
+        label->setPositionAlignment(Qt::AlignLeft | Qt::AlignTop);
+        label->setRotation(0);
+        const auto text = m.marker.text.isEmpty() ? markerKindName(m.marker.kind) : m.marker.text;
+        label->setText(text.left(40));
+        label->setColor(color);
+        label->setFont(QFont(font().family(), 8));
+    }
+    m_markersShown = int(markers.size());
+}
+
+void ExitPlot::rescale()
+{
+    m_rateGraph->rescaleAxes();
+    m_cyclesGraph->rescaleAxes();
+    auto rateAxis = m_rateRect->axis(QCPAxis::atLeft);
+    if (rateAxis->scaleType() == QCPAxis::stLinear)
+        rateAxis->setRangeLower(0);
+    m_cyclesRect->axis(QCPAxis::atLeft)->setRangeLower(0);
+    // Headroom above the data for the marker labels.
+    rateAxis->scaleRange(1.15, rateAxis->scaleType() == QCPAxis::stLinear ? 0 : rateAxis->range().center());
+    if (rateAxis->scaleType() == QCPAxis::stLinear)
+        rateAxis->setRangeLower(0);
+}
+
+void ExitPlot::setFollowLive(bool follow)
+{
+    if (m_follow == follow)
+        return;
+    m_follow = follow;
+    if (follow) {
+        rescale();
+        m_plot->replot(QCustomPlot::rpQueuedReplot);
+    }
+    Q_EMIT followLiveChanged(follow);
+}
+
+void ExitPlot::setLogScale(bool log)
+{
+    auto axis = m_rateRect->axis(QCPAxis::atLeft);
+    axis->setScaleType(log ? QCPAxis::stLogarithmic : QCPAxis::stLinear);
+    if (log)
+        axis->setTicker(QSharedPointer<QCPAxisTickerLog>::create());
+    else
+        axis->setTicker(QSharedPointer<QCPAxisTicker>::create());
+    rescale();
+    m_plot->replot(QCustomPlot::rpQueuedReplot);
+}
+
+bool ExitPlot::savePng(const QString &path, int width, int height, QString *error)
+{
+    appendNew();
+    if (m_plot->savePng(path, width, height))
+        return true;
+    if (error)
+        *error = tr("Cannot write the PNG file %1").arg(path);
+    return false;
+}
+
+bool ExitPlot::savePdf(const QString &path, int width, int height, QString *error)
+{
+    appendNew();
+    if (m_plot->savePdf(path, width, height))
+        return true;
+    if (error)
+        *error = tr("Cannot write the PDF file %1").arg(path);
+    return false;
+}
+
+} // namespace ExitScope

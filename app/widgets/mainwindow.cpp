@@ -1,0 +1,453 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "mainwindow.h"
+
+#include "csvexporter.h"
+#include "exitplot.h"
+#include "filereplaysource.h"
+#include "processsource.h"
+#include "recorder.h"
+#include "runlistmodel.h"
+#include "runloader.h"
+#include "runstore.h"
+#include "spanmodel.h"
+
+#include <QApplication>
+#include <QDockWidget>
+#include <QFileDialog>
+#include <QHeaderView>
+#include <QInputDialog>
+#include <QLabel>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QProgressBar>
+#include <QRegularExpression>
+#include <QSplitter>
+#include <QStatusBar>
+#include <QTableView>
+#include <QToolBar>
+
+#include <cmath>
+
+namespace ExitScope {
+
+MainWindow::MainWindow(QWidget *parent)
+    : QMainWindow(parent)
+    , m_store(std::make_unique<RunStore>())
+    , m_runs(new RunListModel(this))
+    , m_spans(new SpanModel(this))
+    , m_plot(new ExitPlot(this))
+    , m_runView(new QTableView(this))
+    , m_spanView(new QTableView(this))
+    , m_status(new QLabel(this))
+    , m_progress(new QProgressBar(this))
+    , m_recorder(new Recorder(m_store.get(), this))
+    , m_loader(new RunLoader(this))
+{
+    setWindowTitle(tr("ExitScope"));
+
+    m_spanView->setModel(m_spans);
+    m_spanView->horizontalHeader()->setSectionResizeMode(SpanModel::WhatColumn, QHeaderView::Stretch);
+    m_spanView->verticalHeader()->hide();
+    m_spanView->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_spanView->setAlternatingRowColors(true);
+
+    auto splitter = new QSplitter(Qt::Vertical, this);
+    splitter->addWidget(m_plot);
+    splitter->addWidget(m_spanView);
+    splitter->setStretchFactor(0, 4);
+    splitter->setStretchFactor(1, 1);
+    setCentralWidget(splitter);
+
+    m_runView->setModel(m_runs);
+    m_runView->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_runView->setSelectionMode(QAbstractItemView::SingleSelection);
+    m_runView->verticalHeader()->hide();
+    m_runView->horizontalHeader()->setSectionResizeMode(RunListModel::NameColumn, QHeaderView::Stretch);
+    m_runView->setColumnHidden(RunListModel::HostColumn, true);
+    auto dock = new QDockWidget(tr("Runs"), this);
+    dock->setObjectName(QStringLiteral("runs"));
+    dock->setWidget(m_runView);
+    addDockWidget(Qt::LeftDockWidgetArea, dock);
+
+    m_progress->setMaximumWidth(220);
+    m_progress->setRange(0, 1000);
+    m_progress->hide();
+    statusBar()->addWidget(m_status, 1);
+    statusBar()->addPermanentWidget(m_progress);
+
+    createActions();
+
+    connect(m_runView->selectionModel(), &QItemSelectionModel::currentRowChanged, this, [this](const QModelIndex &current) {
+        const auto run = m_runs->run(current.row());
+        if (run && run->id != m_shownRunId)
+            showRun(run->id);
+        updateActions();
+    });
+    connect(m_recorder, &Recorder::updated, this, [this] {
+        if (m_shown == &m_recorder->series()) {
+            m_plot->scheduleUpdate();
+            m_spans->setSpans(m_recorder->series().spans());
+        }
+        updateStatus();
+    });
+    connect(m_recorder, &Recorder::progress, this, [this](qint64 done, qint64 total) {
+        m_progress->setVisible(done < total);
+        m_progress->setValue(total > 0 ? int(done * 1000 / total) : 0);
+    });
+    connect(m_recorder, &Recorder::senderError, this, [this](const ErrorRecord &e) {
+        statusBar()->showMessage(tr("Sender reports: %1").arg(e.text), 10000);
+    });
+    connect(m_recorder, &Recorder::finished, this, [this](qint64 runId) { onRecordingFinished(runId, true, {}, {}); });
+    connect(m_recorder, &Recorder::failed, this, [this](qint64 runId, const QString &message, const QString &details) {
+        onRecordingFinished(runId, false, message, details);
+    });
+    connect(m_loader, &RunLoader::progress, this, [this](int permille) {
+        m_progress->setVisible(permille < 1000);
+        m_progress->setValue(permille);
+    });
+    connect(m_loader, &RunLoader::loaded, this, [this](const RunInfo &info, std::shared_ptr<ExitSeries> series) {
+        m_progress->hide();
+        m_loaded = std::move(series);
+        m_shownRunId = info.id;
+        showSeries(m_loaded.get());
+        Q_EMIT runShown(info.id);
+    });
+    connect(m_loader, &RunLoader::failed, this, [this](qint64 runId, const QString &message) {
+        m_progress->hide();
+        reportError(tr("Run %1 cannot be shown").arg(runId), message);
+    });
+    connect(m_plot, &ExitPlot::followLiveChanged, m_follow, &QAction::setChecked);
+    resize(1280, 800);
+    updateActions();
+    updateStatus();
+}
+
+MainWindow::~MainWindow()
+{
+    // The recorder writes to the store: it must finish before the store goes.
+    delete m_recorder;
+}
+
+void MainWindow::createActions()
+{
+    auto file = menuBar()->addMenu(tr("&Record"));
+    m_replayPaced = file->addAction(tr("Replay a recording at &recorded speed…"), this, [this] { chooseReplay(true); });
+    m_replayPaced->setShortcut(QKeySequence::Open);
+    m_replayFast = file->addAction(tr("Replay a recording &fast…"), this, [this] { chooseReplay(false); });
+    m_recordCommand = file->addAction(tr("Record a &command's output…"), this, &MainWindow::chooseCommand);
+    m_stop = file->addAction(tr("&Stop recording"), this, &MainWindow::stopRecording);
+    m_stop->setShortcut(Qt::Key_Escape);
+    file->addSeparator();
+    m_exportCsv = file->addAction(tr("Export &CSV…"), this, [this] { chooseExport(QStringLiteral("csv")); });
+    m_exportPng = file->addAction(tr("Export &PNG…"), this, [this] { chooseExport(QStringLiteral("png")); });
+    m_exportPdf = file->addAction(tr("Export P&DF…"), this, [this] { chooseExport(QStringLiteral("pdf")); });
+    file->addSeparator();
+    file->addAction(tr("&Quit"), qApp, &QApplication::closeAllWindows)->setShortcut(QKeySequence::Quit);
+
+    auto run = menuBar()->addMenu(tr("R&un"));
+    m_rename = run->addAction(tr("&Rename…"), this, &MainWindow::renameSelectedRun);
+    m_notes = run->addAction(tr("Edit &notes…"), this, &MainWindow::editNotesOfSelectedRun);
+    m_delete = run->addAction(tr("&Delete…"), this, &MainWindow::deleteSelectedRun);
+
+    auto view = menuBar()->addMenu(tr("&View"));
+    m_follow = view->addAction(tr("&Follow live data"));
+    m_follow->setCheckable(true);
+    m_follow->setChecked(true);
+    connect(m_follow, &QAction::toggled, m_plot, &ExitPlot::setFollowLive);
+    m_logScale = view->addAction(tr("&Logarithmic exit rate"));
+    m_logScale->setCheckable(true);
+    connect(m_logScale, &QAction::toggled, m_plot, &ExitPlot::setLogScale);
+    m_subtractOwn = view->addAction(tr("&Subtract the sampler's own exits"));
+    m_subtractOwn->setCheckable(true);
+    m_subtractOwn->setToolTip(tr("Every CPUID the sampler executes is one exit; leave them out of the rates."));
+    connect(m_subtractOwn, &QAction::toggled, this, [this](bool on) {
+        m_recorder->series().setSubtractOwnExits(on);
+        if (m_loaded)
+            m_loaded->setSubtractOwnExits(on);
+        if (m_shown)
+            showSeries(m_shown);
+    });
+
+    auto toolbar = addToolBar(tr("Main"));
+    toolbar->setObjectName(QStringLiteral("main"));
+    toolbar->addActions({m_replayPaced, m_recordCommand, m_stop});
+    toolbar->addSeparator();
+    toolbar->addActions({m_exportCsv, m_exportPng});
+    toolbar->addSeparator();
+    toolbar->addActions({m_follow, m_subtractOwn});
+}
+
+bool MainWindow::openStore(const QString &path)
+{
+    if (!m_store->open(path)) {
+        reportError(tr("The run database cannot be opened"), m_store->lastError());
+        return false;
+    }
+    setWindowTitle(tr("ExitScope — %1").arg(path));
+    refreshRunList();
+    return true;
+}
+
+void MainWindow::refreshRunList()
+{
+    const auto keep = m_shownRunId;
+    QSignalBlocker blocker(m_runView->selectionModel());
+    m_runs->setRuns(m_store->listRuns());
+    const int row = m_runs->rowOfRun(keep);
+    if (row >= 0)
+        m_runView->selectRow(row);
+    updateActions();
+}
+
+bool MainWindow::record(Source *source, const RunInfo &info)
+{
+    if (!m_store->isOpen()) {
+        delete source;
+        reportError(tr("No run database is open"), {});
+        return false;
+    }
+    m_loader->cancel();
+    m_loaded.reset();
+    m_recorder->series().setSubtractOwnExits(m_subtractOwn->isChecked());
+    if (!m_recorder->start(source, info)) {
+        reportError(tr("The recording cannot start"), m_recorder->lastError());
+        return false;
+    }
+    m_shownRunId = m_recorder->runId();
+    showSeries(&m_recorder->series());
+    m_plot->setFollowLive(true);
+    refreshRunList();
+    return true;
+}
+
+void MainWindow::stopRecording()
+{
+    if (m_recorder->isRecording())
+        m_recorder->stop();
+}
+
+void MainWindow::onRecordingFinished(qint64 runId, bool ok, const QString &message, const QString &details)
+{
+    m_progress->hide();
+    m_plot->refreshNow();
+    m_spans->setSpans(m_recorder->series().spans());
+    refreshRunList();
+    updateStatus();
+    if (!ok)
+        reportError(tr("Recording of run %1 stopped: %2").arg(runId).arg(message),
+                    details + (details.isEmpty() ? QString() : QStringLiteral("\n\n"))
+                        + tr("Everything received before this was stored."));
+    Q_EMIT recordingEnded(runId, ok);
+}
+
+void MainWindow::showRun(qint64 runId)
+{
+    if (m_recorder->isRecording() && runId == m_recorder->runId()) {
+        m_shownRunId = runId;
+        showSeries(&m_recorder->series());
+        return;
+    }
+    m_progress->setValue(0);
+    m_progress->show();
+    m_loader->load(m_store->path(), runId, m_subtractOwn->isChecked());
+}
+
+void MainWindow::showSeries(const ExitSeries *series)
+{
+    m_shown = series;
+    m_plot->setSeries(series);
+    m_spans->setSpans(series ? series->spans() : QVector<Span>{});
+    updateActions();
+    updateStatus();
+}
+
+void MainWindow::updateStatus()
+{
+    if (!m_shown || m_shown->isEmpty()) {
+        m_status->setText(m_recorder->isRecording() ? tr("Recording %1: waiting for samples…").arg(m_recorder->info().source)
+                                                    : tr("Replay a recording or record a command to begin."));
+        return;
+    }
+    const auto &s = *m_shown;
+    const int last = s.size() - 1;
+    const double rate = s.exitsPerSecond(last);
+    QStringList parts = {
+        tr("%1 samples over %2 s").arg(QLocale().toString(s.size())).arg(QLocale().toString(s.duration(), 'f', 1)),
+        tr("%1 exits").arg(QLocale().toString(s.totalExits())),
+    };
+    if (!std::isnan(rate))
+        parts << tr("now %1 exits/s").arg(QLocale().toString(rate, 'f', 0));
+    if (s.resetCount() > 0)
+        parts << tr("%n counter reset(s)", nullptr, s.resetCount());
+    if (m_shown == &m_recorder->series() && m_recorder->source()) {
+        const auto &stats = m_recorder->source()->stats();
+        if (stats.lostRecords > 0)
+            parts << tr("%n record(s) lost in transit", nullptr, int(stats.lostRecords));
+        if (stats.malformed > 0)
+            parts << tr("%n damaged stretch(es) skipped", nullptr, int(stats.malformed));
+    }
+    m_status->setText(parts.join(QStringLiteral(" · ")));
+}
+
+void MainWindow::updateActions()
+{
+    const bool recording = m_recorder->isRecording();
+    const bool haveData = m_shown && !m_shown->isEmpty();
+    const bool haveSelection = selectedRunId() >= 0;
+    m_replayPaced->setEnabled(!recording);
+    m_replayFast->setEnabled(!recording);
+    m_recordCommand->setEnabled(!recording);
+    m_stop->setEnabled(recording);
+    m_exportCsv->setEnabled(haveData);
+    m_exportPng->setEnabled(haveData);
+    m_exportPdf->setEnabled(haveData);
+    m_rename->setEnabled(haveSelection);
+    m_notes->setEnabled(haveSelection);
+    m_delete->setEnabled(haveSelection && !(recording && selectedRunId() == m_recorder->runId()));
+}
+
+void MainWindow::reportError(const QString &message, const QString &details)
+{
+    m_lastError = details.isEmpty() ? message : message + QStringLiteral(": ") + details;
+    qWarning("%s", qPrintable(m_lastError));
+    if (QGuiApplication::platformName() == QLatin1String("offscreen"))
+        return; // nobody to click the box away
+    QMessageBox box(QMessageBox::Warning, tr("ExitScope"), message, QMessageBox::Ok, this);
+    if (!details.isEmpty()) {
+        box.setInformativeText(details.section(QLatin1Char('\n'), 0, 0));
+        box.setDetailedText(details);
+    }
+    box.exec();
+}
+
+void MainWindow::chooseReplay(bool paced)
+{
+    const auto path = QFileDialog::getOpenFileName(this, tr("Replay a recording"), {},
+                                                   tr("ExitScope recordings (*.exs);;All files (*)"));
+    if (path.isEmpty())
+        return;
+    record(new FileReplaySource(path, paced ? FileReplaySource::Pace::Recorded : FileReplaySource::Pace::Fast));
+}
+
+void MainWindow::chooseCommand()
+{
+    bool ok = false;
+    const auto command = QInputDialog::getText(this, tr("Record a command's output"),
+                                               tr("Command that writes the sample stream to its standard output,\n"
+                                                  "e.g. ssh root@host exitscope-probe --rate 50"),
+                                               QLineEdit::Normal, {}, &ok);
+    if (!ok || command.trimmed().isEmpty())
+        return;
+    auto words = QProcess::splitCommand(command);
+    const auto program = words.takeFirst();
+    record(new ProcessSource(program, words));
+}
+
+void MainWindow::chooseExport(const QString &format)
+{
+    const auto filter = format == QLatin1String("csv") ? tr("CSV (*.csv)")
+        : format == QLatin1String("png")               ? tr("PNG image (*.png)")
+                                                       : tr("PDF (*.pdf)");
+    auto path = QFileDialog::getSaveFileName(this, tr("Export"), QStringLiteral("run-%1.%2").arg(m_shownRunId).arg(format),
+                                             filter);
+    if (path.isEmpty())
+        return;
+    if (format == QLatin1String("csv")) {
+        exportCsv(path);
+        return;
+    }
+    bool ok = false;
+    const auto size = QInputDialog::getText(this, tr("Export size"), tr("Width × height in pixels:"), QLineEdit::Normal,
+                                            QStringLiteral("1600x900"), &ok);
+    if (!ok)
+        return;
+    const auto match = QRegularExpression(QStringLiteral("^\\s*(\\d+)\\s*[x×]\\s*(\\d+)\\s*$")).match(size);
+    if (!match.hasMatch()) {
+        reportError(tr("“%1” is not a size").arg(size), tr("Write it as WIDTHxHEIGHT, e.g. 1600x900."));
+        return;
+    }
+    exportImage(path, match.captured(1).toInt(), match.captured(2).toInt());
+}
+
+bool MainWindow::exportCsv(const QString &path)
+{
+    QString error;
+    if (!m_shown || !CsvExporter::writeFile(*m_shown, path, &error)) {
+        reportError(tr("CSV export failed"), error.isEmpty() ? tr("There is no run to export.") : error);
+        return false;
+    }
+    statusBar()->showMessage(tr("Wrote %1").arg(path), 5000);
+    return true;
+}
+
+bool MainWindow::exportImage(const QString &path, int width, int height)
+{
+    QString error;
+    const bool pdf = path.endsWith(QLatin1String(".pdf"), Qt::CaseInsensitive);
+    const bool ok = pdf ? m_plot->savePdf(path, width, height, &error) : m_plot->savePng(path, width, height, &error);
+    if (!ok) {
+        reportError(tr("Export failed"), error);
+        return false;
+    }
+    statusBar()->showMessage(tr("Wrote %1").arg(path), 5000);
+    return true;
+}
+
+qint64 MainWindow::selectedRunId() const
+{
+    const auto run = m_runs->run(m_runView->currentIndex().row());
+    return run ? run->id : -1;
+}
+
+void MainWindow::renameSelectedRun()
+{
+    const auto run = m_runs->run(m_runView->currentIndex().row());
+    if (!run)
+        return;
+    bool ok = false;
+    const auto name = QInputDialog::getText(this, tr("Rename run"), tr("Name:"), QLineEdit::Normal, run->name, &ok);
+    if (ok && !name.trimmed().isEmpty()) {
+        if (!m_store->renameRun(run->id, name.trimmed()))
+            reportError(tr("The run cannot be renamed"), m_store->lastError());
+        refreshRunList();
+    }
+}
+
+void MainWindow::editNotesOfSelectedRun()
+{
+    const auto run = m_runs->run(m_runView->currentIndex().row());
+    if (!run)
+        return;
+    bool ok = false;
+    const auto notes = QInputDialog::getMultiLineText(this, tr("Notes"), tr("Notes on run %1:").arg(run->id), run->notes, &ok);
+    if (ok) {
+        if (!m_store->setNotes(run->id, notes))
+            reportError(tr("The notes cannot be saved"), m_store->lastError());
+        refreshRunList();
+    }
+}
+
+void MainWindow::deleteSelectedRun()
+{
+    const auto run = m_runs->run(m_runView->currentIndex().row());
+    if (!run)
+        return;
+    const auto id = run->id;
+    if (QMessageBox::question(this, tr("Delete run"),
+                              tr("Delete run %1 “%2” and its %3 samples? This cannot be undone.")
+                                  .arg(id)
+                                  .arg(run->name)
+                                  .arg(run->sampleCount))
+        != QMessageBox::Yes)
+        return;
+    if (!m_store->deleteRun(id))
+        reportError(tr("The run cannot be deleted"), m_store->lastError());
+    if (id == m_shownRunId) {
+        m_loaded.reset();
+        m_shownRunId = -1;
+        showSeries(nullptr);
+    }
+    refreshRunList();
+}
+
+} // namespace ExitScope

@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "exitseries.h"
+#include "runinfo.h"
+
+#include <QMainWindow>
+#include <QPointer>
+
+#include <memory>
+
+class QAction;
+class QLabel;
+class QProgressBar;
+class QTableView;
+
+namespace ExitScope {
+
+class ExitPlot;
+class Recorder;
+class RunListModel;
+class RunLoader;
+class RunStore;
+class Source;
+class SpanModel;
+
+// The workbench window: runs on the left, the live plot in the middle, what each span cost below.
+// It holds no logic of its own: recording is the Recorder's, loading the RunLoader's, numbers the
+// ExitSeries'.
+class MainWindow : public QMainWindow
+{
+    Q_OBJECT
+public:
+    explicit MainWindow(QWidget *parent = nullptr);
+    ~MainWindow() override;
+
+    // Returns false (and shows why) if the store cannot be opened.
+    bool openStore(const QString &path);
+    // Starts recording from the source into a new run; takes ownership of the source.
+    bool record(Source *source, const RunInfo &info = {});
+    void stopRecording();
+    void showRun(qint64 runId);
+
+    bool exportCsv(const QString &path);
+    bool exportImage(const QString &path, int width, int height);
+
+    ExitPlot *plot() const { return m_plot; }
+    const ExitSeries *series() const { return m_shown; }
+    Recorder *recorder() const { return m_recorder; }
+    QString lastError() const { return m_lastError; }
+
+Q_SIGNALS:
+    // A recording ended, well or not; used by --screenshot and tests.
+    void recordingEnded(qint64 runId, bool ok);
+    void runShown(qint64 runId);
+
+private:
+    void createActions();
+    void refreshRunList();
+    void updateActions();
+    void updateStatus();
+    void showSeries(const ExitSeries *series);
+    void reportError(const QString &message, const QString &details);
+    void onRecordingFinished(qint64 runId, bool ok, const QString &message, const QString &details);
+    void chooseReplay(bool paced);
+    void chooseCommand();
+    void chooseExport(const QString &format);
+    void renameSelectedRun();
+    void editNotesOfSelectedRun();
+    void deleteSelectedRun();
+    qint64 selectedRunId() const;
+
+    std::unique_ptr<RunStore> m_store;
+    RunListModel *m_runs;
+    SpanModel *m_spans;
+    ExitPlot *m_plot;
+    QTableView *m_runView;
+    QTableView *m_spanView;
+    QLabel *m_status;
+    QProgressBar *m_progress;
+    Recorder *m_recorder;
+    RunLoader *m_loader;
+    std::shared_ptr<ExitSeries> m_loaded; // a stored run being shown
+    const ExitSeries *m_shown = nullptr;
+    qint64 m_shownRunId = -1;
+    QString m_lastError;
+
+    QAction *m_replayPaced;
+    QAction *m_replayFast;
+    QAction *m_recordCommand;
+    QAction *m_stop;
+    QAction *m_exportCsv;
+    QAction *m_exportPng;
+    QAction *m_exportPdf;
+    QAction *m_rename;
+    QAction *m_notes;
+    QAction *m_delete;
+    QAction *m_follow;
+    QAction *m_logScale;
+    QAction *m_subtractOwn;
+};
+
+} // namespace ExitScope
