@@ -1,0 +1,87 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# Builds the lab's L2 disk: an ext4 image, mounted read-only in L1 at /var/lib/exitscope, holding the L2
+# guests' kernel, a busybox initramfs that starts exitscope-agent early, and their libvirt domain XML.
+#
+# usage: build-l2.sh OUTDIR L1DIR DOMAIN_TEMPLATE AGENT|- VCPUS...
+#   L1DIR    a finished L1 build (build-l1.sh); its kit/ supplies kernel, busybox and modules
+#   AGENT    the static exitscope-agent binary, or - for an L2 without the agent
+#   VCPUS    one domain per count (1 to 4): exitscope-l2 for 1 vCPU, exitscope-l2-<N>cpu otherwise
+# Environment: EXITSCOPE_LAB_L2_MEMORY (MiB, default 256).
+set -euo pipefail
+
+die() { printf 'build-l2: error: %s\n' "$*" >&2; exit 1; }
+
+[[ $# -ge 5 ]] || die "usage: build-l2.sh OUTDIR L1DIR DOMAIN_TEMPLATE AGENT|- VCPUS..."
+out=$1 l1=$2 template=$3 agent=$4
+shift 4
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+kit=$l1/kit
+memory=${EXITSCOPE_LAB_L2_MEMORY:-256}
+guest_dir=/var/lib/exitscope/l2
+
+[[ ! -e $out ]] || die "$out already exists"
+[[ -f $kit/vmlinuz && -x $kit/busybox && -f $kit/modules.order ]] || die "$kit is incomplete; rebuild L1"
+[[ -f $template ]] || die "domain template $template not found"
+[[ $memory =~ ^[0-9]+$ ]] || die "EXITSCOPE_LAB_L2_MEMORY must be a number of MiB"
+if [[ $agent != - ]]; then
+    [[ -f $agent && -x $agent ]] || die "exitscope-agent binary $agent not found or not executable"
+    # The initramfs has no C library: the agent must be static.
+    if file_out=$(LC_ALL=C od -An -c -N 4 "$agent" | tr -d ' '); [[ $file_out != '177ELF' ]]; then
+        die "$agent is not an ELF executable"
+    fi
+    if grep -q 'ld-linux' "$agent"; then
+        die "$agent is dynamically linked; the L2 initramfs needs a static exitscope-agent"
+    fi
+fi
+
+mkdir -p "$out"
+stage=$out/stage
+initrd=$out/initrd
+mkdir -p "$stage/l2" "$initrd"/{bin,sbin,etc/init.d,lib/modules,proc,sys,dev,run,tmp,root}
+
+# The initramfs: busybox with all its applets, the modules in load order, init scripts, the agent.
+cp "$kit/busybox" "$initrd/bin/busybox"
+for applet in $("$kit/busybox" --list-full); do
+    [[ $applet == bin/busybox ]] && continue
+    mkdir -p "$initrd/$(dirname "$applet")"
+    [[ -e $initrd/$applet ]] || ln -s /bin/busybox "$initrd/$applet"
+done
+ln -sf /bin/busybox "$initrd/init"
+cp "$kit"/modules/*.ko "$initrd/lib/modules/"
+cp "$kit/modules.order" "$initrd/lib/modules/modules.order"
+install -m 0755 "$here/l2/rcS" "$initrd/etc/init.d/rcS"
+install -m 0755 "$here/l2/agent-run" "$initrd/sbin/exitscope-agent-run"
+install -m 0644 "$here/l2/inittab" "$initrd/etc/inittab"
+install -d "$initrd/etc/acpi/PWRF"
+install -m 0755 "$here/l2/acpi-power" "$initrd/etc/acpi/PWRF/00000080"
+if [[ $agent != - ]]; then
+    install -m 0755 "$agent" "$initrd/sbin/exitscope-agent"
+fi
+(cd "$initrd" && find . -mindepth 1 | LC_ALL=C sort | "$kit/busybox" cpio -o -H newc 2>/dev/null) \
+    | gzip -n -6 >"$stage/l2/initrd.img"
+cp "$kit/vmlinuz" "$stage/l2/vmlinuz"
+chmod 0644 "$stage/l2/initrd.img" "$stage/l2/vmlinuz"
+
+cmdline="console=ttyS0 panic=-1 loglevel=4"
+names=()
+for n in "$@"; do
+    [[ $n =~ ^[1-4]$ ]] || die "vCPU count '$n' out of range: 1 to 4"
+    if [[ $n == 1 ]]; then name=exitscope-l2; else name=exitscope-l2-${n}cpu; fi
+    sed -e "s|@NAME@|$name|g" -e "s|@VCPUS@|$n|g" -e "s|@MEMORY_MIB@|$memory|g" \
+        -e "s|@KERNEL@|$guest_dir/vmlinuz|g" -e "s|@INITRD@|$guest_dir/initrd.img|g" \
+        -e "s|@CMDLINE@|$cmdline|g" "$template" >"$stage/l2/$name.xml"
+    if grep -q '@[A-Z_]*@' "$stage/l2/$name.xml"; then
+        die "$template has a field this build does not fill in: $(grep -o '@[A-Z_]*@' "$stage/l2/$name.xml" | head -n 1)"
+    fi
+    names+=("$name")
+done
+printf '%s\n' "${names[@]}" >"$out/domains"
+if [[ $agent != - ]]; then sha256sum "$agent" | cut -d' ' -f1 >"$out/agent.sha256"; else echo none >"$out/agent.sha256"; fi
+
+# The image is read-only in L1; size it to the content plus room for ext4's own structures.
+kib=$(du -sk "$stage" | cut -f1)
+nice -n 5 mke2fs -q -t ext4 -L exitscope-l2 -d "$stage" -F "$out/l2.img" "$((kib * 5 / 4 + 8192))k" >/dev/null \
+    || die "mke2fs -d failed"
+rm -rf "$stage" "$initrd"
