@@ -67,6 +67,7 @@ MainWindow::MainWindow(QWidget *parent)
     auto dock = new QDockWidget(tr("Runs"), this);
     dock->setObjectName(QStringLiteral("runs"));
     dock->setWidget(m_runView);
+    m_runView->setMinimumWidth(380);
     addDockWidget(Qt::LeftDockWidgetArea, dock);
 
     m_progress->setMaximumWidth(220);
