@@ -13,8 +13,12 @@ void ExitSeries::clear()
 void ExitSeries::beginSession(const Handshake &handshake)
 {
     m_periodNs = handshake.periodNs;
-    if (!m_points.isEmpty())
+    // The sender repeats its handshake whenever a reader reconnects, and a headless start is upgraded by
+    // the first one: only a different session id means that the sender restarted.
+    if (m_haveSession && handshake.sessionId != m_sessionId && !m_points.isEmpty())
         m_sessionPending = true;
+    m_haveSession = true;
+    m_sessionId = handshake.sessionId;
 }
 
 double ExitSeries::placeOnAxis(quint64 tNs)

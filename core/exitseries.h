@@ -65,6 +65,8 @@ private:
     bool m_subtractOwn = false;
     bool m_gapPending = false;
     bool m_sessionPending = false;
+    bool m_haveSession = false;
+    quint64 m_sessionId = 0;
     bool m_haveTime = false;
     quint64 m_firstNs = 0;
     double m_axisOffset = 0; // added when a restarted sender's clock starts over
