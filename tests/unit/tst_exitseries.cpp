@@ -1,0 +1,363 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "exitseries.h"
+
+#include <QTest>
+
+#include <cmath>
+
+using namespace ExitScope;
+
+namespace {
+
+constexpr quint64 Second = 1'000'000'000;
+
+Handshake session(quint64 id, quint64 periodNs, quint64 seq = 0)
+{
+    Handshake h;
+    h.seq = seq;
+    h.sessionId = id;
+    h.periodNs = periodNs;
+    h.sourceKind = SourceKind::Synthetic;
+    return h;
+}
+
+Marker marker(quint64 seq, quint64 tNs, MarkerKind kind, quint32 span, const QString &text)
+{
+    Marker m;
+    m.seq = seq;
+    m.tNs = tNs;
+    m.kind = kind;
+    m.span = span;
+    m.text = text;
+    return m;
+}
+
+Marker markerWithCounters(quint64 seq, quint64 tNs, MarkerKind kind, quint32 span, quint32 exits, quint64 cycles)
+{
+    auto m = marker(seq, tNs, kind, span, QString());
+    m.exits = exits;
+    m.cycles = cycles;
+    m.flags = Marker::CountersValid;
+    return m;
+}
+
+bool finiteAndNonNegative(double value)
+{
+    return std::isfinite(value) && value >= 0;
+}
+
+} // namespace
+
+class TestExitSeries : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    // Three wrap-arounds of the 32-bit counter, uneven intervals and a different cost per exit in
+    // every interval. The expected values are worked out by hand in the comments.
+    void unwrapsAcrossSeveralWraps()
+    {
+        ExitSeries series;
+        // t (s)   raw exits                        cycles           delta exits   cycles/exit
+        // 5.0     0xFFFF0000 = 4,294,901,760       1,000,000,000
+        // 5.5     65,536        (wrap 1)           1,001,310,720    131,072       10
+        // 6.5     4,294,065,536                    13,883,310,720   4,294,000,000  3
+        // 8.5     98,240        (wrap 2)           13,890,310,720   1,000,000      7
+        // 9.0     3,000,098,240                    19,890,310,720   3,000,000,000  2
+        // 10.0    705,130,944   (wrap 3)           29,890,310,720   2,000,000,000  5
+        const Sample input[] = {
+            {1, 5 * Second, 0xFFFF0000u, 1'000'000'000ULL, 0},
+            {2, 5 * Second + Second / 2, 65'536u, 1'001'310'720ULL, 0},
+            {3, 6 * Second + Second / 2, 4'294'065'536u, 13'883'310'720ULL, 0},
+            {4, 8 * Second + Second / 2, 98'240u, 13'890'310'720ULL, 0},
+            {5, 9 * Second, 3'000'098'240u, 19'890'310'720ULL, 0},
+            {6, 10 * Second, 705'130'944u, 29'890'310'720ULL, 0},
+        };
+        for (const auto &s : input)
+            series.append(s);
+
+        const quint64 deltas[] = {0, 131'072, 4'294'000'000, 1'000'000, 3'000'000'000, 2'000'000'000};
+        const quint64 totals[] = {0, 131'072, 4'294'131'072, 4'295'131'072, 7'295'131'072, 9'295'131'072};
+        const quint64 cycleTotals[] = {0, 1'310'720, 12'883'310'720, 12'890'310'720, 18'890'310'720, 28'890'310'720};
+        const double times[] = {0, 0.5, 1.5, 3.5, 4.0, 5.0};
+        const double rates[] = {0, 262'144, 4'294'000'000, 500'000, 6'000'000'000, 2'000'000'000};
+        const double costs[] = {0, 10, 3, 7, 2, 5};
+
+        QCOMPARE(series.size(), 6);
+        QCOMPARE(series.at(0).flags, quint8(SeriesPoint::First));
+        QVERIFY(std::isnan(series.exitsPerSecond(0)));
+        QVERIFY(std::isnan(series.cyclesPerExit(0)));
+        for (int i = 0; i < series.size(); ++i) {
+            const auto &p = series.at(i);
+            QCOMPARE(p.t, times[i]);
+            QCOMPARE(p.exitsTotal, totals[i]);
+            QCOMPARE(p.cyclesTotal, cycleTotals[i]);
+            QCOMPARE(p.deltaExits, deltas[i]);
+            QCOMPARE(p.exitsRaw, input[i].exits);
+            if (i == 0)
+                continue;
+            QVERIFY2(!(p.flags & SeriesPoint::CounterReset), qPrintable(QStringLiteral("point %1").arg(i)));
+            QCOMPARE(p.interval, times[i] - times[i - 1]);
+            QCOMPARE(series.exitsPerSecond(i), rates[i]);
+            QCOMPARE(series.cyclesPerExit(i), costs[i]);
+        }
+        QCOMPARE(series.resetCount(), 0);
+        QCOMPARE(series.totalExits(), quint64(9'295'131'072));
+        QCOMPARE(series.totalCycles(), quint64(28'890'310'720));
+        QCOMPARE(series.duration(), 5.0);
+    }
+
+    // KVM reloaded: cycles went back. The interval gets no rate; totals continue from the new readings.
+    void cyclesGoingBackIsAReset()
+    {
+        ExitSeries series;
+        series.append({1, 1 * Second, 5'000, 1'000'000'000, 0});
+        series.append({2, 2 * Second, 6'000, 1'000'020'000, 0}); // +1,000 exits, 20 cycles/exit
+        series.append({3, 3 * Second, 7'000, 300'000, 0}); // exits went up, cycles restarted
+        series.append({4, 4 * Second, 7'500, 310'000, 0}); // +500 exits, +10,000 cycles
+        QCOMPARE(series.resetCount(), 1);
+        const auto &reset = series.at(2);
+        QVERIFY(reset.flags & SeriesPoint::CounterReset);
+        QVERIFY(!reset.hasRate());
+        QVERIFY(std::isnan(series.exitsPerSecond(2)));
+        QVERIFY(std::isnan(series.cyclesPerExit(2)));
+        // Counters restarted from zero: what they hold now happened since the reload.
+        QCOMPARE(reset.deltaExits, quint64(7'000));
+        QCOMPARE(reset.deltaCycles, quint64(300'000));
+        QCOMPARE(reset.exitsTotal, quint64(1'000 + 7'000));
+        QCOMPARE(reset.cyclesTotal, quint64(20'000 + 300'000));
+        QCOMPARE(series.exitsPerSecond(1), 1'000.0);
+        QCOMPARE(series.cyclesPerExit(1), 20.0);
+        QCOMPARE(series.exitsPerSecond(3), 500.0);
+        QCOMPARE(series.cyclesPerExit(3), 20.0);
+        QCOMPARE(series.at(3).exitsTotal, quint64(8'500));
+        QVERIFY(!(series.at(3).flags & SeriesPoint::CounterReset));
+    }
+
+    // Exits went down but cycles grew by far less than a wrap would take (each exit costs cycles):
+    // a reset, not a wrap of 4.29 G exits.
+    void implausibleWrapIsAReset()
+    {
+        ExitSeries series;
+        series.append({1, 1 * Second, 3'000, 30'000, 0});
+        // Read as a wrap, the delta would be 2^32 - 3,000 + 100 = 4,294,964,396 exits in 10,000 cycles.
+        series.append({2, 2 * Second, 100, 40'000, 0});
+        series.append({3, 3 * Second, 400, 46'000, 0});
+        QCOMPARE(series.resetCount(), 1);
+        QVERIFY(series.at(1).flags & SeriesPoint::CounterReset);
+        QVERIFY(std::isnan(series.exitsPerSecond(1)));
+        QCOMPARE(series.at(1).deltaExits, quint64(100));
+        QCOMPARE(series.at(1).exitsTotal, quint64(100));
+        QCOMPARE(series.at(2).exitsTotal, quint64(400));
+        QCOMPARE(series.exitsPerSecond(2), 300.0);
+        QCOMPARE(series.cyclesPerExit(2), 20.0);
+
+        // The same drop with enough cycles for a wrap is a wrap.
+        ExitSeries wrap;
+        wrap.append({1, 1 * Second, 4'294'967'000u, 30'000, 0});
+        wrap.append({2, 2 * Second, 100, 30'000 + 396 * 4, 0}); // 296 + 100 = 396 exits, 4 cycles each
+        QCOMPARE(wrap.resetCount(), 0);
+        QCOMPARE(wrap.at(1).deltaExits, quint64(396));
+        QCOMPARE(wrap.cyclesPerExit(1), 4.0);
+    }
+
+    void noRateIsNegativeOrAbsurdAcrossResets()
+    {
+        ExitSeries series;
+        quint32 exits = 4'000'000'000u;
+        quint64 cycles = 900'000'000'000ULL;
+        for (quint64 i = 0; i < 200; ++i) {
+            if (i % 37 == 36) {
+                exits = quint32(i * 3); // reload: both counters start over
+                cycles = i * 1000;
+            } else if (i % 53 == 52) {
+                exits = quint32(exits - 1'000'000); // damaged reading: exits backwards, cycles barely moved
+                cycles += 5;
+            } else {
+                exits += 20'000'000; // wraps every ~14 samples
+                cycles += 20'000'000ULL * 50;
+            }
+            series.append({i, i * Second / 10, exits, cycles, 0});
+        }
+        QVERIFY(series.resetCount() >= 5 + 3);
+        for (int i = 1; i < series.size(); ++i) {
+            const auto rate = series.exitsPerSecond(i);
+            if (series.at(i).flags & SeriesPoint::CounterReset) {
+                QVERIFY(std::isnan(rate));
+                continue;
+            }
+            QVERIFY2(finiteAndNonNegative(rate), qPrintable(QStringLiteral("point %1: %2").arg(i).arg(rate)));
+            // 20 M exits per 0.1 s is all this generator ever produces between two readings.
+            QVERIFY2(rate < 2.0e8 + 1, qPrintable(QStringLiteral("point %1: %2").arg(i).arg(rate)));
+            QCOMPARE(series.cyclesPerExit(i), 50.0);
+        }
+    }
+
+    void gapsKeepDeltasExact()
+    {
+        ExitSeries series;
+        series.append({1, 1 * Second, 100, 10'000, 0});
+        series.noteGap(); // seq 2..4 lost
+        series.append({5, 3 * Second, 700, 70'000, 0});
+        series.append({6, 4 * Second, 800, 80'000, 0});
+        QVERIFY(series.at(1).flags & SeriesPoint::GapBefore);
+        QVERIFY(!(series.at(2).flags & SeriesPoint::GapBefore));
+        QCOMPARE(series.at(1).deltaExits, quint64(600));
+        QCOMPARE(series.exitsPerSecond(1), 300.0);
+    }
+
+    void ownExitsAreSubtractedWhenAsked()
+    {
+        ExitSeries series;
+        series.append({1, 0, 1'000, 100'000, 10});
+        series.append({2, Second / 4, 1'400, 104'000, 60}); // 400 exits, 50 of them the sampler's
+        series.append({3, Second / 2, 1'430, 104'300, 100}); // 30 exits, 40 own CPUIDs: never below zero
+        QCOMPARE(series.at(1).deltaOwn, quint64(50));
+        QCOMPARE(series.at(2).deltaOwn, quint64(40));
+
+        QVERIFY(!series.subtractOwnExits());
+        QCOMPARE(series.exitsInInterval(1), quint64(400));
+        QCOMPARE(series.exitsPerSecond(1), 1'600.0);
+
+        series.setSubtractOwnExits(true);
+        QCOMPARE(series.exitsInInterval(1), quint64(350));
+        QCOMPARE(series.exitsPerSecond(1), 1'400.0);
+        QCOMPARE(series.exitsInInterval(2), quint64(0));
+        QCOMPARE(series.exitsPerSecond(2), 0.0);
+        // Cost per exit is a property of the host's exits, not of who caused them.
+        QCOMPARE(series.cyclesPerExit(1), 10.0);
+    }
+
+    // A guest reboot restarts the sender: new session id, CLOCK_BOOTTIME and own-CPUID count start over.
+    void newSessionContinuesTheTimeAxis()
+    {
+        ExitSeries series;
+        series.beginSession(session(0xA, 100'000'000));
+        series.append({1, 10 * Second, 1'000, 100'000, 5});
+        series.append({2, 10 * Second + Second / 10, 2'000, 200'000, 6});
+        series.append({3, 10 * Second + Second / 5, 3'000, 300'000, 7});
+        series.beginSession(session(0xB, 200'000'000));
+        series.append({1, 1 * Second, 3'500, 350'000, 2}); // 0.2 s (last) + 0.2 s (new period)
+        series.append({2, 1 * Second + Second / 5, 4'500, 450'000, 3});
+
+        const double times[] = {0, 0.1, 0.2, 0.4, 0.6};
+        for (int i = 0; i < series.size(); ++i)
+            QCOMPARE(series.at(i).t, times[i]);
+        const auto &restart = series.at(3);
+        QVERIFY(restart.flags & SeriesPoint::NewSession);
+        QVERIFY(!(series.at(4).flags & SeriesPoint::NewSession));
+        QCOMPARE(restart.deltaOwn, quint64(2)); // the new sender counted 2 CPUIDs from zero
+        QCOMPARE(restart.deltaExits, quint64(500)); // host counters are global and went on
+        QCOMPARE(restart.exitsTotal, quint64(2'500));
+        QCOMPARE(series.at(4).deltaOwn, quint64(1));
+        QCOMPARE(series.exitsPerSecond(4), 5'000.0);
+        QCOMPARE(series.duration(), 0.6);
+    }
+
+    // The sender repeats its handshake whenever a reader reconnects: same session, nothing restarted.
+    void reconnectHandshakeIsNotANewSession()
+    {
+        ExitSeries series;
+        series.beginSession(session(0xA, 100'000'000, 0));
+        series.append({1, 10 * Second, 1'000, 100'000, 500});
+        series.append({2, 10 * Second + Second / 10, 2'000, 200'000, 600});
+        series.beginSession(session(0xA, 100'000'000, 3));
+        series.append({4, 10 * Second + Second / 5, 3'000, 300'000, 700});
+        const auto &p = series.at(2);
+        QVERIFY(!(p.flags & SeriesPoint::NewSession));
+        QCOMPARE(p.deltaOwn, quint64(100));
+        series.setSubtractOwnExits(true);
+        QCOMPARE(series.exitsInInterval(2), quint64(900));
+        QCOMPARE(p.t, 0.2);
+    }
+
+    void markersAreAlignedWithSamples()
+    {
+        ExitSeries series;
+        series.appendMarker(marker(0, 1 * Second, MarkerKind::Boot, 0, QStringLiteral("boot"))); // before any sample
+        series.append({1, 1 * Second, 4'294'967'000u, 1'000'000, 0});
+        series.append({2, 2 * Second, 4'294'967'200u, 1'010'000, 0});
+        // Read after sample 2 and after the counter wrapped: 96 + 200 = 296 exits later.
+        series.appendMarker(markerWithCounters(3, 2 * Second + Second / 4, MarkerKind::UserMark, 0, 200, 1'020'000));
+        series.appendMarker(marker(4, 2 * Second + Second / 2, MarkerKind::UserMark, 0, QStringLiteral("no counters")));
+        // Counters that went behind the last sample cannot be placed on the totals.
+        series.appendMarker(markerWithCounters(5, 2 * Second + Second / 2, MarkerKind::CounterReset, 0, 50, 999));
+        series.append({6, 3 * Second, 1'000, 1'100'000, 0});
+
+        const auto &m = series.markers();
+        QCOMPARE(m.size(), 4);
+        QCOMPARE(m.at(0).sampleIndex, -1);
+        QCOMPARE(m.at(0).t, 0.0);
+        QVERIFY(!m.at(0).hasTotals);
+
+        QCOMPARE(m.at(1).sampleIndex, 1);
+        QCOMPARE(m.at(1).t, 1.25);
+        QVERIFY(m.at(1).hasTotals);
+        QCOMPARE(m.at(1).exitsTotal, quint64(200 + 296));
+        QCOMPARE(m.at(1).cyclesTotal, quint64(10'000 + 10'000));
+
+        QCOMPARE(m.at(2).sampleIndex, 1);
+        QCOMPARE(m.at(2).t, 1.5);
+        QVERIFY(!m.at(2).hasTotals);
+        QCOMPARE(m.at(2).marker.text, QStringLiteral("no counters"));
+
+        QCOMPARE(m.at(3).sampleIndex, 1);
+        QVERIFY(!m.at(3).hasTotals);
+        // The marker's total lies between the totals of the samples around it.
+        QVERIFY(series.at(1).exitsTotal <= m.at(1).exitsTotal && m.at(1).exitsTotal <= series.at(2).exitsTotal);
+    }
+
+    void spansAreExactWithCountersAndEstimatedWithout()
+    {
+        ExitSeries series;
+        series.append({1, 1 * Second, 1'000, 10'000, 0});
+        series.appendMarker(
+            markerWithCounters(2, 1 * Second + Second / 10, MarkerKind::WorkloadStart, 5, 1'100, 12'000));
+        series.appendMarker(marker(3, 1 * Second + Second / 5, MarkerKind::IoStart, 6, QStringLiteral("vda write")));
+        series.append({4, 2 * Second, 2'000, 30'000, 0});
+        series.appendMarker(marker(5, 2 * Second, MarkerKind::UserMark, 5, QStringLiteral("not an end")));
+        series.appendMarker(markerWithCounters(6, 2 * Second + Second / 2, MarkerKind::WorkloadEnd, 5, 2'700, 47'000));
+        series.append({7, 3 * Second, 3'000, 50'000, 0});
+        series.appendMarker(marker(8, 3 * Second + Second / 2, MarkerKind::IoEnd, 6, QStringLiteral("ok 12 MiB/s")));
+        series.appendMarker(marker(9, 3 * Second + Second / 2, MarkerKind::IoEnd, 77, QStringLiteral("no start")));
+
+        const auto spans = series.spans();
+        QCOMPARE(spans.size(), 2);
+        const auto &work = spans.at(0);
+        QCOMPARE(work.id, quint32(5));
+        QCOMPARE(work.kind, MarkerKind::WorkloadStart);
+        QVERIFY(work.exact);
+        QCOMPARE(work.exits, quint64(2'700 - 1'100));
+        QCOMPARE(work.cycles, quint64(47'000 - 12'000));
+        QCOMPARE(work.start, 0.1);
+        QCOMPARE(work.end, 1.5);
+
+        // No counters at either end: from the last sample before each marker (1,000 and 3,000 raw).
+        const auto &io = spans.at(1);
+        QCOMPARE(io.id, quint32(6));
+        QCOMPARE(io.kind, MarkerKind::IoStart);
+        QVERIFY(!io.exact);
+        QCOMPARE(io.exits, quint64(2'000));
+        QCOMPARE(io.cycles, quint64(40'000));
+        QCOMPARE(io.startText, QStringLiteral("vda write"));
+        QCOMPARE(io.endText, QStringLiteral("ok 12 MiB/s"));
+    }
+
+    void clearStartsOver()
+    {
+        ExitSeries series;
+        series.append({1, 1 * Second, 1'000, 10'000, 0});
+        series.append({2, 2 * Second, 10, 5, 0});
+        series.appendMarker(marker(3, 2 * Second, MarkerKind::UserMark, 0, QStringLiteral("x")));
+        series.clear();
+        QVERIFY(series.isEmpty());
+        QVERIFY(series.markers().isEmpty());
+        QCOMPARE(series.resetCount(), 0);
+        series.append({1, 7 * Second, 1'000, 10'000, 0});
+        QCOMPARE(series.at(0).t, 0.0);
+        QCOMPARE(series.at(0).flags, quint8(SeriesPoint::First));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestExitSeries)
+#include "tst_exitseries.moc"
