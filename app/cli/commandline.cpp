@@ -80,7 +80,8 @@ int CommandLine::run(const QStringList &arguments)
     const QCommandLineOption file({QStringLiteral("f"), QStringLiteral("file")}, QStringLiteral("record: replay this recording (*.exs)."),
                                   QStringLiteral("path"));
     const QCommandLineOption command({QStringLiteral("c"), QStringLiteral("command")},
-                                     QStringLiteral("record: run this command and record its standard output."),
+                                     QStringLiteral("record: run this command and record its standard output. Words are split at "
+                                                    "spaces; group words with double quotes."),
                                      QStringLiteral("command line"));
     const QCommandLineOption paced(QStringLiteral("paced"), QStringLiteral("record --file: replay at recorded speed."));
     const QCommandLineOption speed(QStringLiteral("speed"), QStringLiteral("record --file --paced: speed factor (default 1)."),

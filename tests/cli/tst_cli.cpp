@@ -1,0 +1,238 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// exitscope-cli as a script sees it: exit codes, messages, files.
+#include "../gui/streamfixture.h"
+#include "csvexporter.h"
+#include "exitseries.h"
+#include "recordsink.h"
+#include "streamparser.h"
+
+#include <QBuffer>
+#include <QElapsedTimer>
+#include <QImage>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace ExitScope;
+
+namespace {
+struct Result
+{
+    int code = -1;
+    QString out;
+    QString err;
+};
+} // namespace
+
+class TestCli : public QObject
+{
+    Q_OBJECT
+
+private:
+    QTemporaryDir m_dir;
+    QString m_recording;
+
+    QString path(const QString &name) const { return m_dir.filePath(name); }
+
+    Result cli(const QStringList &arguments, int timeoutMs = 30000)
+    {
+        QProcess process;
+        process.start(QStringLiteral(EXITSCOPE_CLI), arguments);
+        Result r;
+        if (!process.waitForFinished(timeoutMs)) {
+            process.kill();
+            process.waitForFinished();
+            r.err = QStringLiteral("timed out");
+            return r;
+        }
+        r.code = process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -2;
+        r.out = QString::fromUtf8(process.readAllStandardOutput());
+        r.err = QString::fromUtf8(process.readAllStandardError());
+        return r;
+    }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QVERIFY(m_dir.isValid());
+        m_recording = path(QStringLiteral("fixture.exs"));
+        QVERIFY(TestFixture::writeStream(m_recording, TestFixture::makeStream()));
+    }
+
+    void helpAndVersion()
+    {
+        auto r = cli({QStringLiteral("--help")});
+        QCOMPARE(r.code, 0);
+        QVERIFY(r.out.contains(QLatin1String("Exit codes")));
+        r = cli({QStringLiteral("--version")});
+        QCOMPARE(r.code, 0);
+        QVERIFY(r.out.startsWith(QLatin1String("exitscope-cli ")));
+    }
+
+    void badArgumentsExitWithTwo_data()
+    {
+        QTest::addColumn<QStringList>("arguments");
+        QTest::addColumn<QString>("message");
+        const auto store = path(QStringLiteral("unused.sqlite"));
+        QTest::newRow("nothing") << QStringList{} << QStringLiteral("no command given");
+        QTest::newRow("unknown command") << QStringList{QStringLiteral("fly")} << QStringLiteral("unknown command 'fly'");
+        QTest::newRow("unknown option") << QStringList{QStringLiteral("runs"), QStringLiteral("--fly")}
+                                        << QStringLiteral("Unknown option 'fly'");
+        QTest::newRow("record without source") << QStringList{QStringLiteral("record"), QStringLiteral("--store"), store}
+                                               << QStringLiteral("exactly one of --file or --command");
+        QTest::newRow("record with two sources")
+            << QStringList{QStringLiteral("record"), QStringLiteral("--file"), m_recording, QStringLiteral("--command"),
+                           QStringLiteral("true")}
+            << QStringLiteral("exactly one of --file or --command");
+        QTest::newRow("bad size") << QStringList{QStringLiteral("export"), QStringLiteral("1"), QStringLiteral("--png"),
+                                                 QStringLiteral("x.png"), QStringLiteral("--size"), QStringLiteral("big")}
+                                  << QStringLiteral("--size must look like 1600x900");
+        QTest::newRow("bad speed") << QStringList{QStringLiteral("record"), QStringLiteral("--file"), m_recording,
+                                                  QStringLiteral("--speed"), QStringLiteral("-1")}
+                                   << QStringLiteral("--speed needs a positive number");
+        QTest::newRow("export without output") << QStringList{QStringLiteral("export"), QStringLiteral("1")}
+                                               << QStringLiteral("at least one of --csv, --png, --pdf");
+    }
+
+    void badArgumentsExitWithTwo()
+    {
+        QFETCH(QStringList, arguments);
+        QFETCH(QString, message);
+        const auto r = cli(arguments);
+        QCOMPARE(r.code, 2);
+        QVERIFY2(r.err.contains(message), qPrintable(r.err));
+        QVERIFY(r.err.contains(QLatin1String("exitscope-cli --help")));
+    }
+
+    void missingStoreExitsWithThree()
+    {
+        const auto missing = path(QStringLiteral("no/such/runs.sqlite"));
+        for (const auto &verb : {QStringLiteral("runs"), QStringLiteral("spans")}) {
+            QStringList arguments = {verb, QStringLiteral("--store"), missing};
+            if (verb == QLatin1String("spans"))
+                arguments << QStringLiteral("1");
+            const auto r = cli(arguments);
+            QCOMPARE(r.code, 3);
+            QVERIFY2(r.err.contains(QLatin1String("there is no run database at")) && r.err.contains(missing), qPrintable(r.err));
+        }
+        QVERIFY(!QFile::exists(missing)); // reading never creates a database
+    }
+
+    void corruptStoreExitsWithThree()
+    {
+        const auto corrupt = path(QStringLiteral("corrupt.sqlite"));
+        QFile file(corrupt);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        QByteArray junk(64 * 1024, '\0');
+        for (int i = 0; i < junk.size(); ++i)
+            junk[i] = char((i * 7919) ^ (i >> 3));
+        file.write(junk);
+        file.close();
+        const auto before = junk;
+        for (const auto &arguments : {QStringList{QStringLiteral("runs"), QStringLiteral("--store"), corrupt},
+                                      QStringList{QStringLiteral("record"), QStringLiteral("--store"), corrupt,
+                                                  QStringLiteral("--file"), m_recording}}) {
+            const auto r = cli(arguments);
+            QCOMPARE(r.code, 3);
+            QVERIFY2(r.err.contains(QLatin1String("is not a readable ExitScope run database")), qPrintable(r.err));
+        }
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        QCOMPARE(file.readAll(), before); // a damaged file is left alone for the user to rescue
+    }
+
+    void recordListExportAndManage()
+    {
+        const auto store = path(QStringLiteral("runs.sqlite"));
+        const auto csv = path(QStringLiteral("run.csv"));
+        const auto png = path(QStringLiteral("run.png"));
+        auto r = cli({QStringLiteral("record"), QStringLiteral("--store"), store, QStringLiteral("--file"), m_recording,
+                      QStringLiteral("--name"), QStringLiteral("fixture, replayed"), QStringLiteral("--csv"), csv,
+                      QStringLiteral("--png"), png, QStringLiteral("--size"), QStringLiteral("640x480")});
+        QCOMPARE(r.code, 0);
+        QVERIFY2(r.out.startsWith(QLatin1String("run 1: 200 samples, 3 markers, 1.990 s, 996000 exits")), qPrintable(r.out));
+        QCOMPARE(QImage(png).size(), QSize(640, 480));
+
+        // The CSV is exactly what the exporter makes of the same stream.
+        ExitSeries series;
+        StreamParser parser(&series);
+        parser.feed(TestFixture::makeStream());
+        QByteArray expected;
+        {
+            QBuffer buffer(&expected);
+            buffer.open(QIODevice::WriteOnly);
+            QVERIFY(CsvExporter::write(series, &buffer));
+        }
+        QFile written(csv);
+        QVERIFY(written.open(QIODevice::ReadOnly));
+        QCOMPARE(written.readAll(), expected);
+
+        r = cli({QStringLiteral("runs"), QStringLiteral("--store"), store});
+        QCOMPARE(r.code, 0);
+        const auto lines = r.out.trimmed().split(QLatin1Char('\n'));
+        QCOMPARE(lines.size(), 2);
+        QVERIFY(lines.at(1).startsWith(QLatin1String("1\t200\tcomplete\t")));
+        QVERIFY(lines.at(1).endsWith(QLatin1String("fixture, replayed")));
+
+        r = cli({QStringLiteral("spans"), QStringLiteral("1"), QStringLiteral("--store"), store});
+        QCOMPARE(r.code, 0);
+        QVERIFY2(r.out.contains(QLatin1String("0.500\t0.500\t400000\t600000000\tyes\twrite 8 -> ok 8 MiB")), qPrintable(r.out));
+
+        const auto pdf = path(QStringLiteral("run.pdf"));
+        r = cli({QStringLiteral("export"), QStringLiteral("1"), QStringLiteral("--store"), store, QStringLiteral("--pdf"), pdf});
+        QCOMPARE(r.code, 0);
+        QVERIFY(QFileInfo(pdf).size() > 1000);
+
+        r = cli({QStringLiteral("export"), QStringLiteral("9"), QStringLiteral("--store"), store, QStringLiteral("--csv"), csv});
+        QCOMPARE(r.code, 4);
+        QVERIFY(r.err.contains(QLatin1String("there is no run 9")));
+        r = cli({QStringLiteral("export"), QStringLiteral("one"), QStringLiteral("--store"), store, QStringLiteral("--csv"), csv});
+        QCOMPARE(r.code, 2);
+
+        QCOMPARE(cli({QStringLiteral("rename"), QStringLiteral("1"), QStringLiteral("boot A"), QStringLiteral("--store"), store}).code, 0);
+        QVERIFY(cli({QStringLiteral("runs"), QStringLiteral("--store"), store}).out.contains(QLatin1String("boot A")));
+        QCOMPARE(cli({QStringLiteral("delete"), QStringLiteral("1"), QStringLiteral("--store"), store}).code, 0);
+        QCOMPARE(cli({QStringLiteral("delete"), QStringLiteral("1"), QStringLiteral("--store"), store}).code, 4);
+        QCOMPARE(cli({QStringLiteral("runs"), QStringLiteral("--store"), store}).out.trimmed().count(QLatin1Char('\n')), 0);
+    }
+
+    void failingCommandKeepsWhatArrived()
+    {
+        const auto store = path(QStringLiteral("failing.sqlite"));
+        const auto command = QStringLiteral("sh -c \"cat '%1'; echo 'probe: lost /dev/kvm' >&2; exit 3\"").arg(m_recording);
+        auto r = cli({QStringLiteral("record"), QStringLiteral("--store"), store, QStringLiteral("--command"), command});
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains(QLatin1String("sh exited with status 3")), qPrintable(r.err));
+        QVERIFY(r.err.contains(QLatin1String("probe: lost /dev/kvm")));
+        QVERIFY(r.err.contains(QLatin1String("Everything received before this point is stored in run 1")));
+        r = cli({QStringLiteral("runs"), QStringLiteral("--store"), store});
+        QVERIFY2(r.out.contains(QLatin1String("1\t200\tfailed\t")), qPrintable(r.out));
+    }
+
+    void missingProgramAndFile()
+    {
+        const auto store = path(QStringLiteral("missing-program.sqlite"));
+        auto r = cli({QStringLiteral("record"), QStringLiteral("--store"), store, QStringLiteral("--command"),
+                      QStringLiteral("exitscope-no-such-program --rate 5")});
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains(QLatin1String("Cannot run exitscope-no-such-program")), qPrintable(r.err));
+        r = cli({QStringLiteral("record"), QStringLiteral("--store"), store, QStringLiteral("--file"), path(QStringLiteral("none.exs"))});
+        QCOMPARE(r.code, 1);
+        QVERIFY(r.err.contains(QLatin1String("no such file")));
+    }
+
+    void durationStopsAnEndlessSource()
+    {
+        const auto store = path(QStringLiteral("endless.sqlite"));
+        const auto command = QStringLiteral("sh -c \"cat '%1'; exec sleep 60\"").arg(m_recording);
+        QElapsedTimer clock;
+        clock.start();
+        const auto r = cli({QStringLiteral("record"), QStringLiteral("--store"), store, QStringLiteral("--command"), command,
+                            QStringLiteral("--duration"), QStringLiteral("1")});
+        QCOMPARE(r.code, 0);
+        QVERIFY(clock.elapsed() < 20000);
+        QVERIFY2(r.out.startsWith(QLatin1String("run 1: 200 samples")), qPrintable(r.out));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestCli)
+#include "tst_cli.moc"
