@@ -701,6 +701,7 @@ int main(int argc, char **argv)
 		kill(work.pid, SIGTERM);
 		workload_finish("failed: the agent stopped");
 	}
+	iowatch_close(&io, on_io_event, NULL);
 	/* Deliver what is queued if the reader takes it; never wait for one that does not. */
 	if (ch.connected)
 		channel_flush(&ch);

@@ -160,3 +160,16 @@ void iowatch_scan(struct iowatch *w, uint64_t now_ns, uint32_t (*new_span)(void 
 	}
 	w->last_ns = now_ns;
 }
+
+void iowatch_close(struct iowatch *w, io_event_fn fn, void *ctx)
+{
+	for (int i = 0; i < w->ndev; i++) {
+		struct io_device *d = &w->dev[i];
+		if (d->active) {
+			char text[64];
+			snprintf(text, sizeof(text), "%s: watch stopped", d->name);
+			d->active = false;
+			fn(ctx, IO_EVENT_END, d->span, text);
+		}
+	}
+}

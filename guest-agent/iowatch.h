@@ -44,4 +44,7 @@ void iowatch_init(struct iowatch *w, uint64_t disk_bps, uint64_t net_bps, uint64
 void iowatch_scan(struct iowatch *w, uint64_t now_ns, uint32_t (*new_span)(void *ctx), io_event_fn fn,
 		  void *ctx);
 
+/* Ends the bursts still open (text: "vda: watch stopped"). */
+void iowatch_close(struct iowatch *w, io_event_fn fn, void *ctx);
+
 #endif

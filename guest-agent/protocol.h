@@ -9,6 +9,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define ES_SYNC0 0xE5
 #define ES_SYNC1 0x58
 #define ES_HEADER_SIZE 12
@@ -128,5 +132,9 @@ size_t es_encode_marker(uint8_t *out, uint64_t seq, const struct es_marker *m);
 size_t es_encode_heartbeat(uint8_t *out, uint64_t seq, const struct es_heartbeat *h);
 size_t es_encode_error(uint8_t *out, uint64_t seq, const struct es_error *e);
 size_t es_encode_reason_sample(uint8_t *out, uint64_t seq, const struct es_reason_sample *r);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -1,0 +1,118 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# exitscope-agent on this machine, outside any nested setup. This machine's hypervisor (if any) has no
+# exit counters, so the agent must refuse to stream (leaf-missing); the other cases run it with
+# --no-discovery, which reads leaf 0x4FFFFFFF as it is: the values are meaningless here, but the stream,
+# the commands, the markers and the queue are the real ones, judged by the core's parser.
+#
+# usage: agent-local.sh AGENT STREAMCHECK REFERENCE WORKDIR CASE
+set -uo pipefail
+
+agent=$1 check=$2 reference=$3 work=$4 case=$5
+fail() { printf 'FAIL (%s): %s\n' "$case" "$*" >&2; exit 1; }
+
+rm -rf "$work" && mkdir -p "$work" || fail "cannot create $work"
+cd "$work" || exit 1
+
+# Runs streamcheck and shows its report; fails the case if a check fails.
+judge() {
+    "$check" "$@" || fail "the stream in $1 does not pass: $*"
+}
+
+case $case in
+once-format)
+    # Same bytes as the original program, once every hex digit of the values is masked.
+    "$agent" --once --no-discovery >agent.out || fail "exitscope-agent --once --no-discovery failed"
+    "$reference" >reference.out || fail "the reference program failed"
+    mask() { sed -E 's/0x[0-9a-f]+/0x<VALUE>/' "$1" | od -c; }
+    [[ $(wc -c <agent.out) -eq $(wc -c <reference.out) ]] ||
+        fail "--once printed $(wc -c <agent.out) bytes, the original program $(wc -c <reference.out)"
+    diff <(mask agent.out) <(mask reference.out) || fail "--once output differs from the original program's"
+    grep -qxE 'Total Exits: 0x[0-9a-f]{8}' agent.out || fail "first line is not 'Total Exits: 0x%08x'"
+    grep -qxE 'Total CPU Cycles Handling Exits: 0x[0-9a-f]{16} ' agent.out ||
+        fail "second line is not 'Total CPU Cycles Handling Exits: 0x%08x%08x ' (with the trailing space)"
+    ;;
+leaf-missing)
+    # Without the counters: a handshake with abi_version 0, error code 1, no samples, exit status 1.
+    "$agent" -o stream.exs --rate 100 --duration 1 2>stderr.txt
+    status=$?
+    cat stderr.txt
+    [[ $status -eq 1 ]] || fail "exit status $status, expected 1 (this test needs a machine whose hypervisor has no exit counters)"
+    grep -q 'leaf not present' stderr.txt || fail "no 'leaf not present' message on stderr"
+    judge stream.exs --min-handshakes 1 --error 1 --max-samples 0 --clean
+    "$agent" --once 2>once.txt >/dev/null && fail "--once succeeded without the counters"
+    grep -q 'does not have the exit counters' once.txt || fail "--once gave no clear message"
+    ;;
+commands)
+    # Commands on standard input when streaming to standard output.
+    {
+        sleep 0.3
+        printf 'hello\nrate 100\nmark first mark\n'
+        printf 'idle 0.5\n'
+        sleep 0.2
+        printf 'cpu 0.2\nbogus command\nrate 5000\nwrite 0\n'
+        sleep 1.5
+    } | "$agent" -o - --no-discovery --rate 200 --no-io --duration 2 >stream.exs 2>stderr.txt ||
+        fail "exitscope-agent failed: $(cat stderr.txt)"
+    cat stderr.txt
+    judge stream.exs --source agent --min-handshakes 3 --min-samples 150 --clean --own-increasing \
+        --marker boot=boot: --marker mark="first mark" --marker workload-start="idle 0.5" \
+        --marker workload-end=ok --pairs --error 4 --period-ns 10000000 --no-drops
+    # 'cpu 0.2' arrived while 'idle 0.5' was running: rejected as busy.
+    "$check" stream.exs | grep -q 'busy with' || fail "a second workload was not rejected as busy"
+    "$check" stream.exs | grep -q "unknown command 'bogus command'" || fail "an unknown command was not rejected"
+    ;;
+disk-workload)
+    # write and read with O_DIRECT in this directory (a disk file system), framed by workload markers.
+    {
+        sleep 0.3
+        printf 'write 8\n'
+        sleep 2
+        printf 'read 8\n'
+        sleep 2.5
+    } | "$agent" -o - --no-discovery --rate 50 --scratch "$work" --duration 5 >stream.exs 2>stderr.txt ||
+        fail "exitscope-agent failed: $(cat stderr.txt)"
+    judge stream.exs --clean --marker workload-start="write 8" --marker workload-start="read 8" \
+        --marker workload-end="ok 8 MiB" --pairs
+    [[ $("$check" stream.exs | grep -c 'workload-end .*ok 8 MiB') -eq 2 ]] || fail "not both workloads ended with ok"
+    [[ -z $(ls "$work"/exitscope-workload.* 2>/dev/null) ]] || fail "the workload left its scratch file behind"
+    ;;
+fifo-reconnect)
+    # A reader that goes away and comes back: the agent notices both, keeps the session and numbering,
+    # and sends a handshake to the new reader.
+    mkfifo port || fail "mkfifo failed"
+    "$agent" -o port --no-discovery --rate 100 --no-io --duration 4 2>stderr.txt &
+    pid=$!
+    timeout 1 cat port >first.exs
+    sleep 1
+    timeout 1.5 cat port >second.exs
+    wait "$pid" || fail "exitscope-agent failed: $(cat stderr.txt)"
+    cat stderr.txt
+    judge first.exs --min-handshakes 1 --min-samples 50 --clean --own-increasing
+    judge second.exs --min-handshakes 1 --min-samples 100 --continues first.exs --own-increasing --clean
+    # Nothing was lost while nobody read: the queue held it (second.exs starts where first.exs ended,
+    # give or take the records that were in the pipe when the first reader left).
+    "$check" second.exs | grep -q '^dropped (last heartbeat): 0$' || fail "records were dropped although the queue had room"
+    ;;
+overflow)
+    # A small queue and no reader for a while: the oldest records are dropped and the drops reported.
+    mkfifo port || fail "mkfifo failed"
+    "$agent" -o port --no-discovery --rate 1000 --buffer 64 --no-io --duration 3 2>stderr.txt &
+    pid=$!
+    sleep 1.5
+    timeout 1 cat port >stream.exs
+    wait "$pid" || fail "exitscope-agent failed: $(cat stderr.txt)"
+    cat stderr.txt
+    judge stream.exs --min-samples 200 --error 2
+    dropped=$("$check" stream.exs | sed -n 's/^dropped (last heartbeat): //p')
+    [[ -n $dropped && $dropped -gt 1000 ]] || fail "heartbeats report ${dropped:-no} dropped records, expected over 1000"
+    # What arrived is the newest: the first record is far into the numbering.
+    first=$("$check" stream.exs | sed -n 's/^records: .*(seq \([0-9]*\)\.\..*/\1/p')
+    [[ $first -gt 1000 ]] || fail "the first record delivered has seq $first: the oldest were not the ones dropped"
+    ;;
+*)
+    fail "unknown case"
+    ;;
+esac
+echo "PASS ($case)"
