@@ -343,8 +343,11 @@ qint64 RunStore::nextOrdinal(qint64 runId)
     if (it != m_nextOrdinal.end())
         return *it;
     QSqlQuery q(QSqlDatabase::database(m_connection, false));
-    q.prepare(QStringLiteral("SELECT MAX(m) FROM (SELECT MAX(ord) AS m FROM samples WHERE run_id = ?1 "
-                             "UNION ALL SELECT MAX(ord) FROM events WHERE run_id = ?1)"));
+    // Qt binds positional values one per placeholder: a numbered placeholder used twice ("?1") makes
+    // the statement fail with a parameter count mismatch.
+    q.prepare(QStringLiteral("SELECT MAX(m) FROM (SELECT MAX(ord) AS m FROM samples WHERE run_id = ? "
+                             "UNION ALL SELECT MAX(ord) FROM events WHERE run_id = ?)"));
+    q.addBindValue(runId);
     q.addBindValue(runId);
     qint64 next = 0;
     if (q.exec() && q.next() && !q.value(0).isNull())
