@@ -1,0 +1,472 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "recordbuffer.h"
+#include "runstore.h"
+#include "syntheticstream.h"
+
+#include <QFile>
+#include <QProcess>
+#include <QRandomGenerator>
+#include <QSqlDatabase>
+#include <QSqlQuery>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <chrono>
+
+using namespace ExitScope;
+
+namespace {
+
+// Everything a replay delivers, in order, with every field.
+class LoggingSink : public RecordSink
+{
+public:
+    QStringList log;
+    QVector<Sample> samples;
+
+    void handshake(const Handshake &h) override
+    {
+        log << QStringLiteral("H %1 %2 %3 %4 %5 %6").arg(h.seq).arg(h.sessionId).arg(h.periodNs).arg(h.sender, h.host)
+                   .arg(int(h.cpuVendor));
+    }
+    void sample(const Sample &s) override
+    {
+        samples.append(s);
+        log << QStringLiteral("S %1 %2 %3 %4 %5").arg(s.seq).arg(s.tNs).arg(s.exits).arg(s.cycles).arg(s.ownCpuid);
+    }
+    void marker(const Marker &m) override
+    {
+        log << QStringLiteral("M %1 %2 %3 %4 %5 %6 %7 %8")
+                   .arg(m.seq)
+                   .arg(m.tNs)
+                   .arg(m.exits)
+                   .arg(m.cycles)
+                   .arg(int(m.kind))
+                   .arg(m.flags)
+                   .arg(m.span)
+                   .arg(m.text);
+    }
+    void heartbeat(const Heartbeat &h) override { log << QStringLiteral("B %1 %2 %3").arg(h.seq).arg(h.tNs).arg(h.dropped); }
+    void error(const ErrorRecord &e) override
+    {
+        log << QStringLiteral("E %1 %2 %3 %4").arg(e.seq).arg(e.tNs).arg(e.code).arg(e.text);
+    }
+    void reasonSample(const ReasonSample &r) override
+    {
+        log << QStringLiteral("R %1 %2 %3 %4 %5").arg(r.seq).arg(r.tNs).arg(r.reason).arg(r.exits).arg(r.cycles);
+    }
+    void gap(quint64 first, quint64 last) override { log << QStringLiteral("G %1 %2").arg(first).arg(last); }
+};
+
+QStringList logOf(const QVector<BufferedRecord> &records)
+{
+    LoggingSink sink;
+    for (const auto &r : records)
+        RecordBuffer::deliver(r, &sink);
+    return sink.log;
+}
+
+Marker makeMarker(quint64 seq, MarkerKind kind, quint32 span, const QString &text)
+{
+    Marker m;
+    m.seq = seq;
+    m.tNs = seq * 1000;
+    m.kind = kind;
+    m.span = span;
+    m.text = text;
+    return m;
+}
+
+RunInfo makeInfo(const QString &name)
+{
+    RunInfo info;
+    info.name = name;
+    info.host = QStringLiteral("l1-host");
+    info.kernel = QStringLiteral("6.1.0-exitscope");
+    info.guest = QStringLiteral("l2-debian");
+    info.source = QStringLiteral("command: exitscope-probe");
+    info.leafLayout = QStringLiteral("total 0x4fffffff");
+    info.notes = QStringLiteral("first try");
+    info.startedAt = QDateTime(QDate(2026, 3, 4), QTime(5, 6, 7, 890), Qt::UTC);
+    return info;
+}
+
+} // namespace
+
+class TestRunStore : public QObject
+{
+    Q_OBJECT
+
+private:
+    QTemporaryDir m_dir;
+    QString dbPath(const QString &name) const { return m_dir.filePath(name); }
+
+private Q_SLOTS:
+    void initTestCase() { QVERIFY(m_dir.isValid()); }
+
+    void createListRenameNotesDelete()
+    {
+        RunStore store;
+        QVERIFY2(store.open(dbPath(QStringLiteral("crud.sqlite"))), qPrintable(store.lastError()));
+        QVERIFY(store.isOpen());
+        QVERIFY(store.listRuns().isEmpty());
+
+        const auto a = store.createRun(makeInfo(QStringLiteral("boot, cold")));
+        const auto b = store.createRun(makeInfo(QStringLiteral("fio 4k")));
+        QVERIFY(a >= 0 && b > a);
+        auto runs = store.listRuns();
+        QCOMPARE(runs.size(), 2);
+        QCOMPARE(runs.at(0).id, a);
+        QCOMPARE(runs.at(0).name, QStringLiteral("boot, cold"));
+        QCOMPARE(runs.at(0).host, QStringLiteral("l1-host"));
+        QCOMPARE(runs.at(0).kernel, QStringLiteral("6.1.0-exitscope"));
+        QCOMPARE(runs.at(0).guest, QStringLiteral("l2-debian"));
+        QCOMPARE(runs.at(0).source, QStringLiteral("command: exitscope-probe"));
+        QCOMPARE(runs.at(0).leafLayout, QStringLiteral("total 0x4fffffff"));
+        QCOMPARE(runs.at(0).notes, QStringLiteral("first try"));
+        QCOMPARE(runs.at(0).startedAt, makeInfo({}).startedAt);
+        QCOMPARE(runs.at(0).state, RunInfo::State::Recording);
+        QCOMPARE(runs.at(1).name, QStringLiteral("fio 4k"));
+
+        QVERIFY(store.renameRun(a, QStringLiteral("boot — warm ✓")));
+        QVERIFY(store.setNotes(b, QStringLiteral("line 1\nline 2, \"quoted\"")));
+        QVERIFY(store.finishRun(a, RunInfo::State::Failed, QStringLiteral("probe crashed")));
+        QVERIFY(store.finishRun(b, RunInfo::State::Complete));
+        RunInfo info;
+        QVERIFY(store.runInfo(a, &info));
+        QCOMPARE(info.name, QStringLiteral("boot — warm ✓"));
+        QCOMPARE(info.state, RunInfo::State::Failed);
+        QCOMPARE(info.failure, QStringLiteral("probe crashed"));
+        QVERIFY(info.finishedAt.isValid());
+        QVERIFY(store.runInfo(b, &info));
+        QCOMPARE(info.notes, QStringLiteral("line 1\nline 2, \"quoted\""));
+        QCOMPARE(info.state, RunInfo::State::Complete);
+
+        // Samples go with their run.
+        QVERIFY(store.appendRecords(a, {Sample{1, 2, 3, 4, 5}, makeMarker(2, MarkerKind::UserMark, 0, {})}));
+        QVERIFY(store.appendRecords(b, {Sample{1, 2, 3, 4, 5}}));
+        QVERIFY(store.deleteRun(a));
+        runs = store.listRuns();
+        QCOMPARE(runs.size(), 1);
+        QCOMPARE(runs.at(0).id, b);
+        QVERIFY(!store.runInfo(a, &info));
+        QVERIFY(store.lastError().contains(QString::number(a)));
+        LoggingSink sink;
+        QVERIFY(!store.replay(a, &sink));
+        QVERIFY(sink.log.isEmpty());
+        QVERIFY(store.replay(b, &sink));
+        QCOMPARE(sink.log.size(), 1);
+        // No orphaned rows are left behind (checked on a second connection to the same file).
+        {
+            auto db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("inspect-crud"));
+            db.setDatabaseName(dbPath(QStringLiteral("crud.sqlite")));
+            QVERIFY(db.open());
+            QSqlQuery count(db);
+            QVERIFY(count.exec(QStringLiteral("SELECT (SELECT COUNT(*) FROM samples WHERE run_id = %1) + "
+                                              "(SELECT COUNT(*) FROM events WHERE run_id = %1)")
+                                   .arg(a)));
+            QVERIFY(count.next());
+            QCOMPARE(count.value(0).toInt(), 0);
+        }
+        QSqlDatabase::removeDatabase(QStringLiteral("inspect-crud"));
+
+        // Operations on a run that does not exist fail and say so.
+        QVERIFY(!store.renameRun(a, QStringLiteral("x")));
+        QVERIFY(store.lastError().contains(QString::number(a)));
+        QVERIFY(!store.setNotes(a, QStringLiteral("x")));
+        QVERIFY(!store.deleteRun(a));
+        QCOMPARE(store.listRuns().size(), 1);
+    }
+
+    void runsSurviveReopening()
+    {
+        const auto path = dbPath(QStringLiteral("reopen.sqlite"));
+        qint64 id = -1;
+        {
+            RunStore store;
+            QVERIFY(store.open(path));
+            id = store.createRun(makeInfo(QStringLiteral("kept")));
+            QVERIFY(store.appendRecords(id, {Sample{1, 10, 100, 1000, 1}, Sample{2, 20, 200, 2000, 2}}));
+            QVERIFY(store.setNotes(id, QStringLiteral("kept notes")));
+        }
+        RunStore store;
+        QVERIFY(store.open(path));
+        RunInfo info;
+        QVERIFY(store.runInfo(id, &info));
+        QCOMPARE(info.name, QStringLiteral("kept"));
+        QCOMPARE(info.notes, QStringLiteral("kept notes"));
+        QCOMPARE(info.sampleCount, qint64(2));
+    }
+
+    // Samples and events live in different tables; a replay must interleave them exactly as they
+    // arrived, also when a run is continued by a later connection.
+    void replayKeepsArrivalOrder()
+    {
+        const auto path = dbPath(QStringLiteral("order.sqlite"));
+        auto hs = Synthetic::handshake(50'000'000);
+        QVector<BufferedRecord> first = {
+            hs,
+            Sample{1, 1000, 11, 111, 1},
+            makeMarker(2, MarkerKind::IoStart, 9, QStringLiteral("vda write 12 MiB")),
+            Sample{3, 3000, 33, 333, 3},
+            GapRecord{4, 6},
+            Sample{7, 7000, 77, 777, 7},
+            Heartbeat{8, 8000, 2},
+        };
+        QVector<BufferedRecord> second = {
+            ErrorRecord{9, 9000, 3, QStringLiteral("diskstats unreadable")},
+            ReasonSample{10, 10000, 0x1E, 500, 123456},
+            makeMarker(11, MarkerKind::IoEnd, 9, QStringLiteral("ok 80 MiB/s")),
+            Sample{12, 12000, 1212, 121212, 12},
+            Sample{13, 13000, 1313, 131313, 13},
+        };
+        QVector<BufferedRecord> third = {
+            GapRecord{14, 14},
+            makeMarker(15, MarkerKind::UserMark, 0, QStringLiteral("after reopen")),
+            Sample{16, 16000, 1616, 161616, 16},
+        };
+        qint64 id = -1;
+        {
+            RunStore store;
+            QVERIFY(store.open(path));
+            id = store.createRun(makeInfo(QStringLiteral("order")));
+            // Another run's records in between must not disturb this one's order.
+            const auto other = store.createRun(makeInfo(QStringLiteral("other")));
+            QVERIFY(store.appendRecords(id, first));
+            QVERIFY(store.appendRecords(other, {Sample{99, 1, 2, 3, 4}}));
+            QVERIFY(store.appendRecords(id, second));
+        }
+        RunStore store;
+        QVERIFY(store.open(path));
+        QVERIFY(store.appendRecords(id, third));
+        LoggingSink sink;
+        QVector<qint64> progress;
+        QVERIFY(store.replay(id, &sink, [&](qint64 done, qint64 total) {
+            progress << done << total;
+            return true;
+        }));
+        QCOMPARE(sink.log, logOf(first + second + third));
+        QCOMPARE(progress, (QVector<qint64>{6, 6})); // the final report: done == total == samples
+        RunInfo info;
+        QVERIFY(store.runInfo(id, &info));
+        QCOMPARE(info.sampleCount, qint64(6));
+        QCOMPARE(info.markerCount, qint64(3));
+    }
+
+    void replayCanBeCancelled()
+    {
+        RunStore store;
+        QVERIFY(store.open(dbPath(QStringLiteral("cancel.sqlite"))));
+        const auto id = store.createRun(makeInfo(QStringLiteral("long")));
+        QVector<BufferedRecord> records;
+        for (quint64 i = 0; i < 20'000; ++i)
+            records.append(Synthetic::sample(i, 1'000'000));
+        QVERIFY(store.appendRecords(id, records));
+        LoggingSink sink;
+        QVERIFY(!store.replay(id, &sink, [](qint64 done, qint64 total) { return done < total / 2; }));
+        QVERIFY(sink.samples.size() < 20'000);
+        QVERIFY(!store.lastError().isEmpty());
+    }
+
+    void unsigned64BitValuesRoundTrip()
+    {
+        RunStore store;
+        QVERIFY(store.open(dbPath(QStringLiteral("u64.sqlite"))));
+        const auto id = store.createRun(makeInfo(QStringLiteral("big")));
+        constexpr quint64 Max = std::numeric_limits<quint64>::max();
+        constexpr quint64 High = 0x8000000000000001ULL; // 2^63 + 1
+        Handshake h = Synthetic::handshake(High);
+        h.sessionId = 0xFEDCBA9876543210ULL;
+        Marker m = makeMarker(High + 1, MarkerKind::WorkloadEnd, 0xFFFFFFFFu, QStringLiteral("big"));
+        m.tNs = Max - 1;
+        m.exits = 0xFFFFFFFFu;
+        m.cycles = Max;
+        m.flags = 0xFF;
+        const QVector<BufferedRecord> records = {
+            h,
+            Sample{Max, Max - 2, 0xFFFFFFFFu, Max, High},
+            Sample{High, 0x9000000000000000ULL, 0x80000000u, High + 7, Max - 3},
+            m,
+            Heartbeat{High + 2, Max, Max - 9},
+            ReasonSample{High + 3, High, 0xFFFFFFFFu, 0xFFFFFFFEu, Max},
+            ErrorRecord{High + 4, Max, 0xFFFF, QStringLiteral("e")},
+            GapRecord{High + 5, Max},
+        };
+        QVERIFY(store.appendRecords(id, records));
+        LoggingSink sink;
+        QVERIFY(store.replay(id, &sink));
+        QCOMPARE(sink.log, logOf(records));
+        QCOMPARE(sink.samples.at(0).cycles, Max);
+        QCOMPARE(sink.samples.at(1).tNs, quint64(0x9000000000000000ULL));
+    }
+
+    void missingFolderIsCreated()
+    {
+        const auto path = m_dir.filePath(QStringLiteral("not/yet/there/runs.sqlite"));
+        RunStore store;
+        QVERIFY2(store.open(path), qPrintable(store.lastError()));
+        QVERIFY(QFile::exists(path));
+        QVERIFY(store.createRun(makeInfo(QStringLiteral("x"))) >= 0);
+    }
+
+    void folderThatCannotBeCreatedIsAnError()
+    {
+        // A regular file where a folder would have to be.
+        const auto blocker = m_dir.filePath(QStringLiteral("blocker"));
+        QFile file(blocker);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.close();
+        RunStore store;
+        QVERIFY(!store.open(blocker + QStringLiteral("/sub/runs.sqlite")));
+        QVERIFY(!store.isOpen());
+        QVERIFY2(store.lastError().contains(QStringLiteral("folder")), qPrintable(store.lastError()));
+        QVERIFY(store.lastError().contains(blocker));
+    }
+
+    void corruptFileIsRefusedClearly()
+    {
+        const auto path = dbPath(QStringLiteral("corrupt.sqlite"));
+        QByteArray junk(64 * 1024, Qt::Uninitialized);
+        QRandomGenerator rng(4242);
+        rng.fillRange(reinterpret_cast<quint32 *>(junk.data()), junk.size() / 4);
+        QFile file(path);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write(junk);
+        file.close();
+
+        RunStore store;
+        QVERIFY(!store.open(path));
+        QVERIFY(!store.isOpen());
+        QVERIFY2(store.lastError().contains(QStringLiteral("not a readable ExitScope run database")),
+                 qPrintable(store.lastError()));
+        QVERIFY(store.lastError().contains(path));
+        // SQLite's own reason is in the details.
+        QVERIFY2(store.lastError().contains(QStringLiteral("not a database"), Qt::CaseInsensitive),
+                 qPrintable(store.lastError()));
+        // Refusing it must not have touched it.
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        QCOMPARE(file.readAll(), junk);
+    }
+
+    void newerSchemaIsRefused()
+    {
+        const auto path = dbPath(QStringLiteral("newer.sqlite"));
+        {
+            RunStore store;
+            QVERIFY(store.open(path));
+            QVERIFY(store.createRun(makeInfo(QStringLiteral("from the future"))) >= 0);
+        }
+        {
+            auto db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("bump"));
+            db.setDatabaseName(path);
+            QVERIFY(db.open());
+            QSqlQuery q(db);
+            QVERIFY(q.exec(QStringLiteral("PRAGMA user_version=2")));
+            db.close();
+        }
+        QSqlDatabase::removeDatabase(QStringLiteral("bump"));
+        RunStore store;
+        QVERIFY(!store.open(path));
+        QVERIFY(!store.isOpen());
+        QVERIFY2(store.lastError().contains(QStringLiteral("newer ExitScope")), qPrintable(store.lastError()));
+        QVERIFY(store.lastError().contains(QStringLiteral("schema 2")));
+    }
+
+    // A recording process killed with SIGKILL loses at most about the last second of samples.
+    void killedRecorderLosesAtMostTheLastSecond()
+    {
+        const auto path = dbPath(QStringLiteral("crash.sqlite"));
+        QProcess child;
+        child.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+        child.start(QStringLiteral(EXITSCOPE_TEST_RECORDER), {path, QStringLiteral("10")});
+        QVERIFY2(child.waitForStarted(10'000), qPrintable(child.errorString()));
+
+        QByteArray output;
+        const auto steadyNs = [] {
+            return qint64(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                              std::chrono::steady_clock::now().time_since_epoch())
+                              .count());
+        };
+        qint64 firstSampleNs = 0;
+        const auto deadline = steadyNs() + 60'000'000'000LL;
+        // Let it record for 2.5 s of samples (about 225 of them at 10 ms).
+        while (steadyNs() < deadline) {
+            child.waitForReadyRead(100);
+            output += child.readAllStandardOutput();
+            if (!firstSampleNs && output.contains("sample "))
+                firstSampleNs = steadyNs();
+            if (firstSampleNs && steadyNs() - firstSampleNs > 2'500'000'000LL)
+                break;
+            QVERIFY2(child.state() == QProcess::Running, "the recording child ended by itself");
+        }
+        const auto killNs = steadyNs();
+        child.kill(); // SIGKILL
+        QVERIFY(child.waitForFinished(10'000));
+        QCOMPARE(child.exitStatus(), QProcess::CrashExit);
+        output += child.readAllStandardOutput();
+
+        qint64 runId = -1;
+        QVector<quint64> generated;
+        QVector<qint64> generatedAt;
+        for (const auto &line : output.split('\n')) {
+            const auto fields = line.split(' ');
+            if (fields.size() == 2 && fields.at(0) == "run") {
+                runId = fields.at(1).toLongLong();
+            } else if (fields.size() == 3 && fields.at(0) == "sample") {
+                generated << fields.at(1).toULongLong();
+                generatedAt << fields.at(2).toLongLong();
+            }
+        }
+        QVERIFY(runId >= 0);
+        QVERIFY2(generated.size() >= 50, qPrintable(QString::number(generated.size())));
+
+        RunStore store;
+        QVERIFY2(store.open(path), qPrintable(store.lastError()));
+        const auto runs = store.listRuns();
+        QCOMPARE(runs.size(), 1);
+        QCOMPARE(runs.at(0).id, runId);
+        QCOMPARE(runs.at(0).state, RunInfo::State::Recording); // it never got to finish
+        LoggingSink sink;
+        QVERIFY(store.replay(runId, &sink));
+        QCOMPARE(qint64(sink.samples.size()), runs.at(0).sampleCount);
+        QVERIFY(sink.log.first().startsWith(QLatin1String("H 0 ")));
+
+        // What survived is a prefix of what was generated, intact.
+        QVERIFY(sink.samples.size() <= generated.size() + 1);
+        for (int i = 0; i < sink.samples.size(); ++i) {
+            const auto seq = sink.samples.at(i).seq;
+            QCOMPARE(seq, i < generated.size() ? generated.at(i) : seq);
+            QVERIFY(sink.samples.at(i) == Synthetic::sample(seq, 10'000'000));
+        }
+        // Everything generated more than a second before the kill is there.
+        int old = 0;
+        for (int i = 0; i < generated.size(); ++i) {
+            if (generatedAt.at(i) > killNs - 1'000'000'000LL)
+                break;
+            ++old;
+        }
+        QVERIFY(old > 0);
+        qInfo("generated %lld samples, %d of them over 1 s before the kill; %lld survived",
+              qint64(generated.size()), old, qint64(sink.samples.size()));
+        QVERIFY2(sink.samples.size() >= old,
+                 qPrintable(QStringLiteral("only %1 of the %2 samples older than 1 s survived")
+                                .arg(sink.samples.size())
+                                .arg(old)));
+        // The database itself is consistent.
+        auto db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("check"));
+        db.setDatabaseName(path);
+        QVERIFY(db.open());
+        {
+            QSqlQuery q(db);
+            QVERIFY(q.exec(QStringLiteral("PRAGMA integrity_check")));
+            QVERIFY(q.next());
+            QCOMPARE(q.value(0).toString(), QStringLiteral("ok"));
+        }
+        db.close();
+        db = {};
+        QSqlDatabase::removeDatabase(QStringLiteral("check"));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestRunStore)
+#include "tst_runstore.moc"
