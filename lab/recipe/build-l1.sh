@@ -30,7 +30,7 @@ files=$here/l1
 
 [[ $EUID -eq 0 ]] || die "debootstrap and mke2fs -d need root; run as root"
 [[ ! -e $out ]] || die "$out already exists"
-for tool in debootstrap mke2fs ssh-keygen chroot mount; do
+for tool in debootstrap mke2fs debugfs ssh-keygen chroot mount qemu-system-x86_64 perl; do
     command -v "$tool" >/dev/null || die "$tool not found; install the Debian packages listed in docs/lab.md"
 done
 
@@ -39,7 +39,7 @@ packages=(
     systemd-sysv udev dbus libpam-systemd
     openssh-server
     libvirt-daemon-system libvirt-daemon-driver-qemu qemu-system-x86
-    kmod iproute2 ifupdown procps
+    kmod iproute2 procps
     initramfs-tools busybox-static
 )
 
@@ -115,16 +115,19 @@ log "configuring the L1 root"
 echo exitscope-l1 >"$root/etc/hostname"
 printf '127.0.0.1\tlocalhost\n127.0.1.1\texitscope-l1\n' >"$root/etc/hosts"
 install -m 0644 "$files/fstab" "$root/etc/fstab"
-install -m 0644 "$files/interfaces" "$root/etc/network/interfaces"
+install -m 0644 "$files/eth0.network" "$root/etc/systemd/network/10-eth0.network"
 install -m 0644 "$files/sshd_config" "$root/etc/ssh/sshd_config.d/exitscope-lab.conf"
 install -m 0644 "$files/exitscope-l2-define.service" "$root/etc/systemd/system/exitscope-l2-define.service"
 install -m 0755 "$files/exitscope-l2-define" "$root/usr/local/sbin/exitscope-l2-define"
+install -m 0644 "$files/exitscope-provision.service" "$root/etc/systemd/system/exitscope-provision.service"
+install -m 0755 "$files/exitscope-provision" "$root/usr/local/sbin/exitscope-provision"
 mkdir -p "$root/var/lib/exitscope"
-in_root systemctl enable exitscope-l2-define.service ssh.service libvirtd.service >/dev/null 2>&1 \
+in_root systemctl enable exitscope-l2-define.service exitscope-provision.service ssh.service libvirtd.service \
+    systemd-networkd.service >/dev/null 2>&1 \
     || die "enabling the L1 services failed"
 # Units that only cost boot time in a lab.
 for unit in apt-daily.timer apt-daily-upgrade.timer e2scrub_all.timer e2scrub_reap.service fstrim.timer \
-        man-db.timer systemd-timesyncd.service libvirt-guests.service; do
+        man-db.timer systemd-timesyncd.service libvirt-guests.service systemd-networkd-wait-online.service; do
     in_root systemctl mask "$unit" >/dev/null 2>&1 || true
 done
 # libvirt's default NAT network needs dnsmasq; the L2 guests of the lab have no network.
@@ -171,4 +174,16 @@ log "writing the ext4 image"
 nice -n 5 mke2fs -q -t ext4 -L exitscope-l1 -d "$root" -F "$out/rootfs.img" 4G >/dev/null \
     || die "mke2fs -d failed"
 rm -rf "$root"
+
+# One boot of the finished image: systemd's first-boot work and libvirt's probe of QEMU happen here,
+# once, instead of in every lab start.
+log "first boot of the image (QEMU emulator; a few minutes at most)"
+timeout 900 nice -n 5 qemu-system-x86_64 -machine q35 -accel tcg,thread=multi -cpu qemu64,+svm,+npt \
+    -smp 2 -m 2048 -kernel "$out/vmlinuz" -initrd "$out/initrd.img" \
+    -append "root=/dev/vda rw console=ttyS0,115200 net.ifnames=0 panic=-1 loglevel=4" \
+    -drive "file=$out/rootfs.img,format=raw,if=virtio" -nic none -device virtio-rng-pci \
+    -display none -vga none -no-reboot -serial "file:$out/provision.log" </dev/null >"$out/qemu.log" 2>&1 \
+    || { tail -n 40 "$out/provision.log" "$out/qemu.log" >&2; die "the first boot of the image failed or timed out"; }
+debugfs -R 'stat /var/lib/exitscope-lab/provisioned' "$out/rootfs.img" 2>/dev/null | grep -q '^Inode:' \
+    || { tail -n 40 "$out/provision.log" >&2; die "the first boot of the image did not finish its preparation"; }
 log "done: $release ($kver)"

@@ -27,13 +27,25 @@ guest_dir=/var/lib/exitscope/l2
 [[ $memory =~ ^[0-9]+$ ]] || die "EXITSCOPE_LAB_L2_MEMORY must be a number of MiB"
 if [[ $agent != - ]]; then
     [[ -f $agent && -x $agent ]] || die "exitscope-agent binary $agent not found or not executable"
-    # The initramfs has no C library: the agent must be static.
-    if file_out=$(LC_ALL=C od -An -c -N 4 "$agent" | tr -d ' '); [[ $file_out != '177ELF' ]]; then
-        die "$agent is not an ELF executable"
-    fi
-    if grep -q 'ld-linux' "$agent"; then
-        die "$agent is dynamically linked; the L2 initramfs needs a static exitscope-agent"
-    fi
+    # The initramfs has no C library: the agent must be a static x86-64 ELF executable, i.e. one
+    # without a PT_INTERP program header.
+    elf=$(perl -e '
+        open(my $f, "<:raw", $ARGV[0]) or die "cannot read\n";
+        read($f, my $h, 64) == 64 or do { print "short"; exit };
+        my ($magic, $class) = unpack("a4 C", $h);
+        ($magic eq "\x7fELF" && $class == 2) or do { print "not-elf64"; exit };
+        my ($phoff, $phentsize, $phnum) = (unpack("Q<", substr($h, 32, 8)), unpack("v v", substr($h, 54, 4)));
+        for my $i (0 .. $phnum - 1) {
+            seek($f, $phoff + $i * $phentsize, 0); read($f, my $ph, 4);
+            if (unpack("V", $ph) == 3) { print "dynamic"; exit }
+        }
+        print "static";' "$agent") || die "cannot inspect $agent"
+    case $elf in
+    static) ;;
+    dynamic) die "$agent is dynamically linked; the L2 initramfs needs a static exitscope-agent \
+(EXITSCOPE_AGENT_STATIC=ON, not a sanitizer build)" ;;
+    *) die "$agent is not a 64-bit ELF executable" ;;
+    esac
 fi
 
 mkdir -p "$out"

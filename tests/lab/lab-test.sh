@@ -1,0 +1,207 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# The lab's end-to-end tests (CTest label "lab"), one step per call:
+#   lab-test.sh STEP LABCTL CHECKTOOL AGENT
+# The steps share one lab instance (EXITSCOPE_LAB_NAME, default "ctest") and run in CTest's order:
+# build, concurrent-build, up, status, virsh-list, host-key, stock-stream, patched-stream, down,
+# stale-cleanup. A step that cannot build or boot the lab fails; none is skipped.
+set -euo pipefail
+
+[[ $# -eq 4 ]] || { echo "usage: lab-test.sh STEP LABCTL CHECKTOOL AGENT" >&2; exit 2; }
+step=$1 labctl=$2 check=$3 agent=$4
+export EXITSCOPE_LAB_NAME=${EXITSCOPE_LAB_NAME:-ctest}
+cache=${EXITSCOPE_CACHE:-${HOME:-/root}/.cache/exitscope}
+inst=$cache/lab/instances/$EXITSCOPE_LAB_NAME
+
+fail() {
+    printf 'FAILED: %s\n' "$*" >&2
+    exit 1
+}
+
+need_agent() {
+    [[ -n $agent && -x $agent ]] \
+        || fail "exitscope-agent is not built ('$agent'); build the exitscope-agent target first"
+}
+
+agent_args() {
+    if [[ -n $agent && -x $agent ]]; then printf '%s\n' --agent "$agent"; fi
+}
+
+# Processes whose command line names the instance directory (QEMU and any ssh of the lab).
+lab_processes() {
+    local p
+    for p in /proc/[0-9]*; do
+        [[ ${p#/proc/} == "$$" || ${p#/proc/} == "$BASHPID" ]] && continue
+        tr '\0' '\n' 2>/dev/null <"$p/cmdline" | grep -qF "$inst/" && echo "${p#/proc/}"
+    done
+    return 0
+}
+
+qemu_pid() { [[ -s $inst/qemu.pid ]] && cat "$inst/qemu.pid"; }
+
+domain_state() { virsh -q -c "$1" domstate "$2" 2>/dev/null | head -n 1; }
+
+mapfile -t aargs < <(agent_args)
+
+case $step in
+build)
+    need_agent
+    "$labctl" build "${aargs[@]}"
+    ;;
+
+concurrent-build)
+    # Two builds of the same new L2 image at once: both succeed, one image results, nothing is left
+    # in the cache's temporary directory.
+    need_agent
+    memory=$((200 + RANDOM % 50))
+    export EXITSCOPE_LAB_L2_MEMORY=$memory
+    "$labctl" build "${aargs[@]}" >"$inst.build1.out" 2>&1 &
+    first=$!
+    "$labctl" build "${aargs[@]}" >"$inst.build2.out" 2>&1 &
+    second=$!
+    rc1=0 rc2=0
+    wait "$first" || rc1=$?
+    wait "$second" || rc2=$?
+    cat "$inst.build1.out" "$inst.build2.out"
+    [[ $rc1 == 0 && $rc2 == 0 ]] || fail "concurrent builds failed ($rc1, $rc2)"
+    l2a=$(sed -n 's/^L2 image: \([^ ]*\) .*/\1/p' "$inst.build1.out")
+    l2b=$(sed -n 's/^L2 image: \([^ ]*\) .*/\1/p' "$inst.build2.out")
+    [[ -n $l2a && $l2a == "$l2b" ]] || fail "the two builds report different L2 images: '$l2a' '$l2b'"
+    [[ -f $l2a/complete && -f $l2a/l2.img ]] || fail "$l2a is incomplete"
+    [[ $(grep -l 'built l2-' "$inst.build1.out" "$inst.build2.out" | wc -l) == 1 ]] \
+        || fail "the L2 image was built twice or not at all"
+    leftovers=$(find "$cache/lab/tmp" -mindepth 1 -maxdepth 1 -name 'l2-*' 2>/dev/null)
+    [[ -z $leftovers ]] || fail "temporary build directories left behind: $leftovers"
+    rm -rf "$l2a" "$inst.build1.out" "$inst.build2.out"
+    ;;
+
+up)
+    # Two concurrent up calls: both succeed and exactly one L1 runs.
+    "$labctl" down
+    "$labctl" up "${aargs[@]}" >"$inst.up1.out" 2>&1 &
+    first=$!
+    sleep 2
+    "$labctl" up "${aargs[@]}" >"$inst.up2.out" 2>&1 &
+    second=$!
+    rc1=0 rc2=0
+    wait "$first" || rc1=$?
+    wait "$second" || rc2=$?
+    cat "$inst.up1.out" "$inst.up2.out"
+    rm -f "$inst.up1.out" "$inst.up2.out"
+    [[ $rc1 == 0 && $rc2 == 0 ]] || fail "labctl up failed ($rc1, $rc2)"
+    qemus=$(lab_processes | while read -r p; do tr '\0' ' ' 2>/dev/null <"/proc/$p/cmdline" | grep -q qemu-system && echo "$p"; done)
+    [[ $(echo "$qemus" | grep -c .) == 1 ]] || fail "expected one QEMU of the lab, found: $qemus"
+    ;;
+
+status)
+    out=$("$labctl" status)
+    echo "$out"
+    grep -q '^lab: running' <<<"$out" || fail "status does not say running"
+    grep -q '^acceleration: ' <<<"$out" || fail "status does not say which acceleration"
+    port=$(sed -n 's/^ssh: root@127.0.0.1 port \([0-9]*\),.*/\1/p' <<<"$out")
+    [[ -n $port ]] || fail "status names no ssh port"
+    listen=$(ss -Htln "sport = :$port")
+    echo "$listen"
+    [[ -n $listen ]] || fail "nothing listens on port $port"
+    if awk '{print $4}' <<<"$listen" | grep -qv '^127\.0\.0\.1:'; then
+        fail "port $port is bound beyond 127.0.0.1"
+    fi
+    ;;
+
+virsh-list)
+    for kind in "" --ssh; do
+        uri=$("$labctl" uri $kind)
+        echo "virsh -c $uri list --all"
+        names=$(virsh -q -c "$uri" list --all --name </dev/null)
+        echo "$names"
+        grep -qx exitscope-l2 <<<"$names" || fail "exitscope-l2 is not defined in L1 (uri $uri)"
+        grep -qx exitscope-l2-4cpu <<<"$names" || fail "exitscope-l2-4cpu is not defined in L1 (uri $uri)"
+    done
+    ;;
+
+host-key)
+    # The URIs verify L1's host key: with another key pinned instead, both transports must refuse.
+    tmp=$(mktemp -d)
+    trap 'rm -rf "$tmp"' EXIT
+    ssh-keygen -q -t ed25519 -N '' -f "$tmp/other" >/dev/null
+    port=$(sed -n 's/^port=//p' "$inst/state")
+    printf '[127.0.0.1]:%s %s\n' "$port" "$(cut -d' ' -f1,2 "$tmp/other.pub")" >"$tmp/known_hosts"
+    good=$("$labctl" uri)
+    bad=${good//$(printf '%s' "$inst/known_hosts" | sed 's/[^A-Za-z0-9/._~-]/\\&/g')/$tmp/known_hosts}
+    [[ $bad != "$good" ]] || fail "cannot build a URI with another known_hosts"
+    if timeout 60 virsh -q -c "$bad" list --all </dev/null; then
+        fail "libvirt connected although the pinned host key is wrong"
+    fi
+    # labctl's own ssh and the OpenSSH transport read the instance's known_hosts: swap it for a moment.
+    cp "$inst/known_hosts" "$tmp/saved"
+    cp "$tmp/known_hosts" "$inst/known_hosts"
+    ssh_rc=0 virsh_rc=0
+    timeout 60 "$labctl" ssh true </dev/null || ssh_rc=$?
+    timeout 60 virsh -q -c "$("$labctl" uri --ssh)" list --all </dev/null || virsh_rc=$?
+    cp "$tmp/saved" "$inst/known_hosts"
+    [[ $ssh_rc != 0 ]] || fail "labctl ssh connected although the pinned host key is wrong"
+    [[ $virsh_rc != 0 ]] || fail "libvirt's ssh transport connected although the pinned host key is wrong"
+    timeout 60 virsh -q -c "$good" list --all </dev/null >/dev/null || fail "the right host key no longer works"
+    ;;
+
+stock-stream)
+    need_agent
+    uri=$("$labctl" uri)
+    "$check" --uri "$uri" --domain exitscope-l2 --start --seconds 180 --expect stock
+    ;;
+
+patched-stream)
+    need_agent
+    "$labctl" up --patched "${aargs[@]}"
+    "$labctl" status | grep -q 'patched modules' || fail "status does not report the patched modules"
+    uri=$("$labctl" uri)
+    for domain in exitscope-l2 exitscope-l2-4cpu; do
+        echo "== $domain"
+        "$check" --uri "$uri" --domain "$domain" --start --seconds 60 --min-samples 100 --expect patched \
+            || fail "$domain: the agent's stream did not show growing counts"
+        [[ $(domain_state "$uri" "$domain") == "shut off" ]] || fail "$domain still runs after the check"
+    done
+    ;;
+
+down)
+    pid=$(qemu_pid || true)
+    "$labctl" down
+    [[ -z $pid || ! -e /proc/$pid ]] || fail "QEMU pid $pid is still running after down"
+    left=$(lab_processes)
+    [[ -z $left ]] || fail "processes of the lab are left: $(for p in $left; do tr '\0' ' ' 2>/dev/null <"/proc/$p/cmdline"; echo; done)"
+    rc=0
+    "$labctl" status || rc=$?
+    [[ $rc == 3 ]] || fail "status after down exits $rc, not 3"
+    ;;
+
+stale-cleanup)
+    # A lab whose labctl was killed while L1 booted is found and cleaned up by the next call.
+    "$labctl" down
+    setsid "$labctl" up "${aargs[@]}" >"$inst.stale.out" 2>&1 &
+    upper=$!
+    for ((i = 0; i < 600; i++)); do
+        [[ -s $inst/qemu.pid ]] && break
+        sleep 0.5
+    done
+    pid=$(qemu_pid) || fail "labctl up did not start QEMU: $(cat "$inst.stale.out")"
+    kill -KILL -- "-$upper" 2>/dev/null || kill -KILL "$upper"
+    wait "$upper" 2>/dev/null || true
+    rm -f "$inst.stale.out"
+    [[ -e /proc/$pid ]] || fail "QEMU $pid did not outlive the killed labctl; nothing to clean up"
+    rc=0
+    out=$("$labctl" status) || rc=$?
+    echo "$out"
+    [[ $rc == 3 ]] || fail "status of a half-started lab exits $rc, not 3"
+    "$labctl" down
+    [[ ! -e /proc/$pid ]] || fail "QEMU $pid survived down"
+    left=$(lab_processes)
+    [[ -z $left ]] || fail "processes of the lab are left: $left"
+    ;;
+
+*)
+    echo "unknown step '$step'" >&2
+    exit 2
+    ;;
+esac
+echo "PASSED: $step"
