@@ -12,8 +12,14 @@
 
 #include "protocol.h"
 
-/* EBX, ECX, EDX of the discovery leaf, read as 12 bytes in that order. */
-#define ES_ABI_SIGNATURE "ExitScopeKVM"
+/*
+ * Discovery leaf 0x4FFFFFF0: EAX[7:0] = ABI version, EAX[15:8] = exit reason
+ * numbering (1 VMX, 2 SVM: the protocol's cpu_vendor values), and EBX, ECX,
+ * EDX = this signature, read as 12 bytes in that order. Only the signature
+ * tells a patched host apart: stock KVM on Intel answers unknown leaves of
+ * this range with the highest basic leaf's values, not with zeros.
+ */
+#define ES_ABI_SIGNATURE "KVMExitStats"
 
 struct es_abi {
 	bool present;
@@ -38,8 +44,12 @@ static inline struct es_abi es_abi_decode(const uint32_t r[4])
 	if (memcmp(sig, ES_ABI_SIGNATURE, 12) != 0)
 		return abi;
 	abi.present = true;
-	abi.version = (uint16_t)(r[0] & 0xFFFF);
-	abi.vendor = ES_VENDOR_UNKNOWN;
+	abi.version = (uint16_t)(r[0] & 0xFF);
+	switch ((r[0] >> 8) & 0xFF) {
+	case 1: abi.vendor = ES_VENDOR_VMX; break;
+	case 2: abi.vendor = ES_VENDOR_SVM; break;
+	default: abi.vendor = ES_VENDOR_UNKNOWN; break;
+	}
 	return abi;
 }
 

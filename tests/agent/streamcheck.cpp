@@ -172,6 +172,38 @@ int main(int argc, char **argv)
     if (!c.heartbeats.isEmpty())
         std::printf("dropped (last heartbeat): %llu\n", (unsigned long long)c.heartbeats.last().dropped);
 
+    // Per stretch of one sampling period (a handshake with another period or session starts a new one):
+    // what a sender adds is measured as the difference between such stretches.
+    {
+        qsizetype h = 0, i = 0;
+        while (i < c.samples.size()) {
+            while (h + 1 < c.handshakes.size() && c.handshakes[h + 1].seq < c.samples[i].seq)
+                ++h;
+            const Handshake *hs = c.handshakes.isEmpty() ? nullptr : &c.handshakes[h];
+            const quint64 limit = h + 1 < c.handshakes.size() ? c.handshakes[h + 1].seq : ~0ull;
+            qsizetype j = i;
+            while (j + 1 < c.samples.size() && c.samples[j + 1].seq < limit)
+                ++j;
+            const Sample &a = c.samples[i], &b = c.samples[j];
+            const double secs = double(b.tNs - a.tNs) / 1e9;
+            quint64 ea = 0, eb = 0;
+            for (const Reading &r : std::as_const(readings)) {
+                if (r.seq == a.seq)
+                    ea = r.exits;
+                if (r.seq == b.seq)
+                    eb = r.exits;
+            }
+            if (j > i && secs > 0)
+                std::printf("stretch: period %llu ns, %lld samples over %.3f s: exits %.1f/s, own_cpuid %.1f/s, "
+                            "others %.1f/s, cycles %.0f/s\n",
+                            (unsigned long long)(hs ? hs->periodNs : 0), (long long)(j - i + 1), secs,
+                            double(eb - ea) / secs, double(b.ownCpuid - a.ownCpuid) / secs,
+                            (double(eb - ea) - double(b.ownCpuid - a.ownCpuid)) / secs,
+                            double(b.cycles - a.cycles) / secs);
+            i = j + 1;
+        }
+    }
+
     while (!args.isEmpty()) {
         const QString opt = args.takeFirst();
         auto value = [&]() {
