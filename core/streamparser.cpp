@@ -105,9 +105,15 @@ void StreamParser::feed(QByteArrayView bytes)
 
 void StreamParser::finish()
 {
-    if (!m_pending.isEmpty()) {
-        loseSync(m_pending.size());
+    // No more bytes will come, so the record at the start of the tail cannot complete. Its length byte
+    // may be what is damaged, though, and the bytes it claimed may hold whole records: step over its
+    // sync byte and parse on, as after a CRC mismatch.
+    while (!m_pending.isEmpty()) {
+        loseSync(1);
+        const QByteArray rest = m_pending.sliced(1);
         m_pending.clear();
+        const auto consumed = parseBuffer(reinterpret_cast<const uchar *>(rest.constData()), rest.size());
+        m_pending = rest.sliced(consumed);
     }
 }
 
