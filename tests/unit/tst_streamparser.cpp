@@ -194,6 +194,32 @@ private Q_SLOTS:
         QCOMPARE(stats.skippedBytes, quint64(44));
     }
 
+    // At the end of input, a record whose damaged length claims more bytes than are left must not
+    // take the whole records inside that claim with it.
+    void damagedLengthAtTheEndLosesOnlyThatRecord()
+    {
+        QByteArray out;
+        StreamWriter::append(out, makeHandshake(0));
+        const auto damaged = out.size();
+        for (quint64 seq = 1; seq <= 4; ++seq)
+            StreamWriter::append(out, makeSample(seq));
+        out[damaged + 3] = char(0xFF); // sample 1 now claims 271 bytes; 176 are left
+        for (qsizetype chunk : {out.size(), qsizetype(1), qsizetype(45)}) {
+            CollectingSink sink;
+            StreamParser parser(&sink);
+            for (qsizetype pos = 0; pos < out.size(); pos += chunk)
+                parser.feed(QByteArrayView(out).sliced(pos, qMin(chunk, out.size() - pos)));
+            QCOMPARE(sink.samples.size(), 0); // still waiting for the claimed bytes
+            parser.finish();
+            QCOMPARE(sink.samples.size(), 3);
+            QCOMPARE(sink.samples.first().seq, quint64(2));
+            QCOMPARE(sink.log.at(1), QStringLiteral("G 1 1"));
+            QCOMPARE(parser.stats().malformed, quint64(1));
+            QCOMPARE(parser.stats().skippedBytes, quint64(44));
+            QCOMPARE(parser.pendingBytes(), 0);
+        }
+    }
+
     void garbageBetweenRecordsIsSkipped()
     {
         QByteArray bytes = "line noise \xE5\xE5\x58 more noise";

@@ -1,0 +1,383 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "filereplaysource.h"
+#include "processsource.h"
+#include "recordbuffer.h"
+#include "recorder.h"
+#include "runstore.h"
+#include "streamwriter.h"
+#include "syntheticstream.h"
+
+#include <QElapsedTimer>
+#include <QFile>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace ExitScope;
+
+namespace {
+
+constexpr quint64 PeriodNs = 10'000'000; // what the emitter and syntheticstream.h use
+constexpr int Timeout = 30'000;
+
+// Counts what a replay delivers.
+class CountingSink : public RecordSink
+{
+public:
+    QVector<quint64> sampleSeqs;
+    QVector<QPair<quint64, quint64>> gaps;
+    int handshakes = 0;
+    int markers = 0;
+
+    void handshake(const Handshake &) override { ++handshakes; }
+    void sample(const Sample &s) override { sampleSeqs.append(s.seq); }
+    void marker(const Marker &) override { ++markers; }
+    void gap(quint64 first, quint64 last) override { gaps.append({first, last}); }
+};
+
+// handshake, samples 1..count (10 ms apart), a marker after every 25th sample
+QByteArray syntheticFile(int count, quint64 periodNs = PeriodNs)
+{
+    QByteArray out;
+    StreamWriter::append(out, Synthetic::handshake(periodNs));
+    quint64 seq = 1;
+    for (int i = 1; i <= count; ++i) {
+        StreamWriter::append(out, Synthetic::sample(seq, periodNs));
+        ++seq;
+        if (i % 25 == 0) {
+            StreamWriter::append(out, Synthetic::marker(seq, periodNs - 1, QStringLiteral("after %1").arg(i)));
+            ++seq;
+        }
+    }
+    return out;
+}
+
+// Offsets of each record in a stream of well-formed records.
+QVector<qsizetype> recordOffsets(const QByteArray &bytes)
+{
+    QVector<qsizetype> offsets;
+    for (qsizetype pos = 0; pos < bytes.size(); pos += 16 + quint8(bytes.at(pos + 3)))
+        offsets.append(pos);
+    return offsets;
+}
+
+QVector<quint64> storedSampleSeqs(RunStore *store, qint64 runId)
+{
+    CountingSink sink;
+    if (!store->replay(runId, &sink))
+        return {};
+    return sink.sampleSeqs;
+}
+
+// The seqs of the samples in syntheticFile(count): every 25th sample is followed by a marker.
+QVector<quint64> syntheticSampleSeqs(int count)
+{
+    QVector<quint64> seqs;
+    for (int i = 1; i <= count; ++i)
+        seqs.append(quint64(i + (i - 1) / 25));
+    return seqs;
+}
+
+QVector<quint64> seqRange(quint64 first, quint64 last)
+{
+    QVector<quint64> seqs;
+    for (auto s = first; s <= last; ++s)
+        seqs.append(s);
+    return seqs;
+}
+
+} // namespace
+
+class TestRecorder : public QObject
+{
+    Q_OBJECT
+
+private:
+    QTemporaryDir m_dir;
+    int m_files = 0;
+
+    QString writeFile(const QByteArray &bytes)
+    {
+        const auto path = m_dir.filePath(QStringLiteral("rec-%1.exs").arg(++m_files));
+        QFile file(path);
+        if (!file.open(QIODevice::WriteOnly) || file.write(bytes) != bytes.size())
+            return {};
+        return path;
+    }
+
+    // Runs a source to its end outside any recorder; returns false if it failed or hung.
+    static bool runSource(Source *source, RecordSink *sink)
+    {
+        QSignalSpy finished(source, &Source::finished);
+        QSignalSpy failed(source, &Source::failed);
+        source->setSink(sink);
+        source->start();
+        QElapsedTimer clock;
+        clock.start();
+        while (finished.isEmpty() && failed.isEmpty() && clock.elapsed() < Timeout)
+            QTest::qWait(5);
+        return finished.size() == 1 && failed.isEmpty();
+    }
+
+private Q_SLOTS:
+    void initTestCase() { QVERIFY(m_dir.isValid()); }
+
+    void fastReplayDeliversEverything()
+    {
+        const auto bytes = syntheticFile(300);
+        FileReplaySource source(writeFile(bytes), FileReplaySource::Pace::Fast);
+        QVERIFY(source.description().contains(QStringLiteral("rec-")));
+        QSignalSpy progress(&source, &Source::progress);
+        CountingSink sink;
+        QVERIFY(runSource(&source, &sink));
+        QCOMPARE(sink.handshakes, 1);
+        QCOMPARE(sink.sampleSeqs, syntheticSampleSeqs(300));
+        QCOMPARE(sink.markers, 12);
+        QVERIFY(source.stats().clean());
+        QCOMPARE(source.stats().bytes, quint64(bytes.size()));
+        QVERIFY(!source.isRunning());
+        QVERIFY(!progress.isEmpty());
+        QCOMPARE(progress.last().at(0).toLongLong(), qint64(bytes.size()));
+        QCOMPARE(progress.last().at(1).toLongLong(), qint64(bytes.size()));
+    }
+
+    void recorderStoresAFastReplay()
+    {
+        RunStore store;
+        QVERIFY(store.open(m_dir.filePath(QStringLiteral("fast.sqlite"))));
+        Recorder recorder(&store);
+        QSignalSpy finished(&recorder, &Recorder::finished);
+        QSignalSpy handshakes(&recorder, &Recorder::handshakeReceived);
+        RunInfo info;
+        info.name = QStringLiteral("fast replay");
+        QVERIFY(recorder.start(new FileReplaySource(writeFile(syntheticFile(300)), FileReplaySource::Pace::Fast), info));
+        QVERIFY(recorder.isRecording());
+        QVERIFY(finished.wait(Timeout));
+        QCOMPARE(finished.first().at(0).toLongLong(), recorder.runId());
+        QVERIFY(!recorder.isRecording());
+        QCOMPARE(handshakes.size(), 1);
+        QCOMPARE(recorder.series().size(), 300);
+        QCOMPARE(recorder.series().markers().size(), 12);
+        RunInfo stored;
+        QVERIFY(store.runInfo(recorder.runId(), &stored));
+        QCOMPARE(stored.name, QStringLiteral("fast replay"));
+        QCOMPARE(stored.state, RunInfo::State::Complete);
+        QCOMPARE(stored.sampleCount, qint64(300));
+        QCOMPARE(stored.markerCount, qint64(12));
+        QVERIFY(stored.source.contains(QStringLiteral("replay of rec-")));
+        QVERIFY2(stored.leafLayout.contains(QStringLiteral("0x4fffffff")), qPrintable(stored.leafLayout));
+        QCOMPARE(storedSampleSeqs(&store, recorder.runId()), syntheticSampleSeqs(300));
+    }
+
+    // About 0.5 s of timestamps replays in about 0.5 s, records arriving as their time comes.
+    void pacedReplayTakesTheRecordedTime()
+    {
+        const auto path = writeFile(syntheticFile(50)); // 0.51 s from the first sample to the last marker
+        FileReplaySource source(path, FileReplaySource::Pace::Recorded);
+        QVERIFY(source.description().contains(QStringLiteral("recorded speed")));
+        QSignalSpy delivered(&source, &Source::recordsDelivered);
+        CountingSink sink;
+        QElapsedTimer clock;
+        clock.start();
+        QVERIFY(runSource(&source, &sink));
+        const auto elapsed = clock.elapsed();
+        qInfo("0.51 s of records replayed in %lld ms, in %lld deliveries", elapsed, qint64(delivered.size()));
+        QCOMPARE(sink.sampleSeqs.size(), 50);
+        QVERIFY2(elapsed >= 400, qPrintable(QString::number(elapsed)));
+        QVERIFY2(elapsed < 10'000, qPrintable(QString::number(elapsed)));
+        QVERIFY(delivered.size() >= 5); // progressively, not at once
+
+        FileReplaySource faster(path, FileReplaySource::Pace::Recorded, 4.0);
+        CountingSink sink4;
+        clock.restart();
+        QVERIFY(runSource(&faster, &sink4));
+        const auto elapsed4 = clock.elapsed();
+        qInfo("at 4x: %lld ms", elapsed4);
+        QCOMPARE(sink4.sampleSeqs.size(), 50);
+        QVERIFY2(elapsed4 >= 100 && elapsed4 < 10'000, qPrintable(QString::number(elapsed4)));
+    }
+
+    void missingRecordingFails()
+    {
+        const auto path = m_dir.filePath(QStringLiteral("no-such-recording.exs"));
+        RunStore store;
+        QVERIFY(store.open(m_dir.filePath(QStringLiteral("missing.sqlite"))));
+        Recorder recorder(&store);
+        QSignalSpy failed(&recorder, &Recorder::failed);
+        QVERIFY(recorder.start(new FileReplaySource(path, FileReplaySource::Pace::Fast), {}));
+        QTRY_COMPARE_WITH_TIMEOUT(failed.size(), 1, Timeout);
+        QVERIFY(failed.first().at(1).toString().contains(path));
+        QVERIFY(!failed.first().at(2).toString().isEmpty());
+        RunInfo stored;
+        QVERIFY(store.runInfo(recorder.runId(), &stored));
+        QCOMPARE(stored.state, RunInfo::State::Failed);
+    }
+
+    void commandThatSucceedsIsStored()
+    {
+        RunStore store;
+        QVERIFY(store.open(m_dir.filePath(QStringLiteral("cmd-ok.sqlite"))));
+        Recorder recorder(&store);
+        QSignalSpy finished(&recorder, &Recorder::finished);
+        QSignalSpy failed(&recorder, &Recorder::failed);
+        auto source = new ProcessSource(QStringLiteral(EXITSCOPE_TEST_EMITTER),
+                                        {QStringLiteral("--samples"), QStringLiteral("40"),
+                                         QStringLiteral("--interval-ms"), QStringLiteral("2")});
+        QVERIFY(source->description().contains(QStringLiteral("--samples 40")));
+        QVERIFY(recorder.start(source, {}));
+        QTRY_VERIFY_WITH_TIMEOUT(!finished.isEmpty() || !failed.isEmpty(), Timeout);
+        QVERIFY2(failed.isEmpty(), failed.isEmpty() ? "" : qPrintable(failed.first().at(1).toString()));
+        QCOMPARE(storedSampleSeqs(&store, recorder.runId()), seqRange(1, 40));
+        RunInfo stored;
+        QVERIFY(store.runInfo(recorder.runId(), &stored));
+        QCOMPARE(stored.state, RunInfo::State::Complete);
+        QVERIFY(stored.failure.isEmpty());
+    }
+
+    void commandThatFailsKeepsWhatItSent()
+    {
+        const auto why = QStringLiteral("exitscope-probe: cannot open /dev/kvm: Permission denied");
+        RunStore store;
+        QVERIFY(store.open(m_dir.filePath(QStringLiteral("cmd-fail.sqlite"))));
+        Recorder recorder(&store);
+        QSignalSpy finished(&recorder, &Recorder::finished);
+        QSignalSpy failed(&recorder, &Recorder::failed);
+        QVERIFY(recorder.start(new ProcessSource(QStringLiteral(EXITSCOPE_TEST_EMITTER),
+                                                 {QStringLiteral("--samples"), QStringLiteral("15"),
+                                                  QStringLiteral("--exit"), QStringLiteral("3"),
+                                                  QStringLiteral("--stderr"), why}),
+                               {}));
+        QTRY_VERIFY_WITH_TIMEOUT(!finished.isEmpty() || !failed.isEmpty(), Timeout);
+        QVERIFY(finished.isEmpty());
+        QCOMPARE(failed.size(), 1);
+        const auto message = failed.first().at(1).toString();
+        const auto details = failed.first().at(2).toString();
+        QVERIFY2(message.contains(QStringLiteral("exited with status 3")), qPrintable(message));
+        QVERIFY2(message.contains(QStringLiteral("exitscope-test-emitter")), qPrintable(message));
+        QCOMPARE(details, why);
+        QCOMPARE(storedSampleSeqs(&store, recorder.runId()), seqRange(1, 15));
+        RunInfo stored;
+        QVERIFY(store.runInfo(recorder.runId(), &stored));
+        QCOMPARE(stored.state, RunInfo::State::Failed);
+        QCOMPARE(stored.failure, message);
+    }
+
+    void missingProgramFails()
+    {
+        const auto program = QStringLiteral("exitscope-no-such-program-%1").arg(QCoreApplication::applicationPid());
+        RunStore store;
+        QVERIFY(store.open(m_dir.filePath(QStringLiteral("cmd-missing.sqlite"))));
+        Recorder recorder(&store);
+        QSignalSpy failed(&recorder, &Recorder::failed);
+        QVERIFY(recorder.start(new ProcessSource(program, {QStringLiteral("--rate"), QStringLiteral("20")}), {}));
+        QTRY_COMPARE_WITH_TIMEOUT(failed.size(), 1, Timeout);
+        const auto message = failed.first().at(1).toString();
+        const auto details = failed.first().at(2).toString();
+        QVERIFY2(message.contains(QStringLiteral("Cannot run")) && message.contains(program), qPrintable(message));
+        QVERIFY2(details.contains(QStringLiteral("PATH")), qPrintable(details));
+        RunInfo stored;
+        QVERIFY(store.runInfo(recorder.runId(), &stored));
+        QCOMPARE(stored.state, RunInfo::State::Failed);
+        QCOMPARE(stored.sampleCount, qint64(0));
+        QVERIFY(!recorder.isRecording());
+    }
+
+    void unsupportedProtocolMajorFailsTheRun()
+    {
+        RunStore store;
+        QVERIFY(store.open(m_dir.filePath(QStringLiteral("major.sqlite"))));
+        Recorder recorder(&store);
+        QSignalSpy finished(&recorder, &Recorder::finished);
+        QSignalSpy failed(&recorder, &Recorder::failed);
+        QVERIFY(recorder.start(new ProcessSource(QStringLiteral(EXITSCOPE_TEST_EMITTER),
+                                                 {QStringLiteral("--major"), QStringLiteral("2")}),
+                               {}));
+        QTRY_VERIFY_WITH_TIMEOUT(!finished.isEmpty() || !failed.isEmpty(), Timeout);
+        QVERIFY(finished.isEmpty());
+        const auto message = failed.first().at(1).toString();
+        QVERIFY2(message.contains(QStringLiteral("protocol 2.0")), qPrintable(message));
+        QVERIFY(storedSampleSeqs(&store, recorder.runId()).isEmpty()); // nothing a v1 reader cannot read
+        QCOMPARE(recorder.series().size(), 0);
+        RunInfo stored;
+        QVERIFY(store.runInfo(recorder.runId(), &stored));
+        QCOMPARE(stored.state, RunInfo::State::Failed);
+
+        // The same from a file, counted as rejected.
+        QByteArray bytes;
+        auto v2 = Synthetic::handshake(PeriodNs);
+        v2.protocolMajor = 2;
+        StreamWriter::append(bytes, v2);
+        for (quint64 seq = 1; seq <= 5; ++seq)
+            StreamWriter::append(bytes, Synthetic::sample(seq, PeriodNs));
+        FileReplaySource source(writeFile(bytes), FileReplaySource::Pace::Fast);
+        CountingSink sink;
+        QVERIFY(runSource(&source, &sink));
+        QVERIFY(sink.sampleSeqs.isEmpty());
+        QCOMPARE(source.stats().rejected, quint64(5));
+    }
+
+    // Damage in the middle of a recording loses the damaged records only; the stats say what happened.
+    void corruptStreamLosesOnlyTheDamagedRecords()
+    {
+        auto bytes = syntheticFile(100);
+        const auto offsets = recordOffsets(bytes);
+        QCOMPARE(offsets.size(), 1 + 100 + 4);
+        // Record index == sample seq for the first 25 samples (index 0 is the handshake).
+        bytes[offsets.at(10) + 20] = char(bytes.at(offsets.at(10) + 20) ^ 0x01); // sample 10: CRC fails
+        bytes[offsets.at(20) + 3] = char(0xFF); // sample 20: length byte damaged, frame claims 271 bytes
+        // Line noise between samples 22 and 23, with a false sync word in it.
+        bytes.insert(offsets.at(23), QByteArray("noise \xE5\x58 noise", 14));
+
+        FileReplaySource source(writeFile(bytes), FileReplaySource::Pace::Fast);
+        CountingSink sink;
+        QVERIFY(runSource(&source, &sink));
+        auto expected = syntheticSampleSeqs(100);
+        QCOMPARE(expected.at(9), quint64(10));
+        QCOMPARE(expected.at(19), quint64(20));
+        expected.removeOne(20);
+        expected.removeOne(10);
+        QCOMPARE(sink.sampleSeqs, expected);
+        QCOMPARE(sink.markers, 4);
+        const auto &stats = source.stats();
+        QCOMPARE(stats.malformed, quint64(3));
+        QCOMPARE(stats.skippedBytes, quint64(44 + 44 + 14));
+        QCOMPARE(stats.gaps, quint64(2));
+        QCOMPARE(stats.lostRecords, quint64(2));
+        QCOMPARE(sink.gaps, (QVector<QPair<quint64, quint64>>{{10, 10}, {20, 20}}));
+
+        // Through the recorder: the same records and the gaps are stored, the run is complete.
+        RunStore store;
+        QVERIFY(store.open(m_dir.filePath(QStringLiteral("corrupt.sqlite"))));
+        Recorder recorder(&store);
+        QSignalSpy finished(&recorder, &Recorder::finished);
+        QVERIFY(recorder.start(new FileReplaySource(writeFile(bytes), FileReplaySource::Pace::Fast), {}));
+        QVERIFY(finished.wait(Timeout));
+        CountingSink stored;
+        QVERIFY(store.replay(recorder.runId(), &stored));
+        QCOMPARE(stored.sampleSeqs, expected);
+        QCOMPARE(stored.gaps, sink.gaps);
+        QCOMPARE(recorder.series().size(), 98);
+        QVERIFY(recorder.series().at(9).flags & SeriesPoint::GapBefore); // sample 11, after the lost 10
+    }
+
+    // A damaged length byte close to the end claims more bytes than the file has left; the whole
+    // records inside that claim must still be found.
+    void damagedLengthNearTheEndLosesOnlyThatRecord()
+    {
+        auto bytes = syntheticFile(100);
+        const auto offsets = recordOffsets(bytes);
+        const auto sample97 = offsets.at(offsets.size() - 5); // then samples 98, 99, 100 and a marker
+        bytes[sample97 + 3] = char(0xFF);
+        FileReplaySource source(writeFile(bytes), FileReplaySource::Pace::Fast);
+        CountingSink sink;
+        QVERIFY(runSource(&source, &sink));
+        QCOMPARE(sink.sampleSeqs.size(), 99);
+        QCOMPARE(sink.sampleSeqs.mid(96), (QVector<quint64>{101, 102, 103})); // markers took 3 seqs before
+        QCOMPARE(sink.markers, 4);
+        QCOMPARE(source.stats().malformed, quint64(1));
+        QCOMPARE(source.stats().skippedBytes, quint64(44));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestRecorder)
+#include "tst_recorder.moc"
