@@ -69,8 +69,9 @@ ExitPlot::ExitPlot(QWidget *parent)
         graph->setAdaptiveSampling(true);
         graph->setAntialiased(false);
     }
+    // No fill under the rate: rasterising that polygon costs several times the whole rest of a
+    // replot at a million points (tests/gui/bench_replot).
     m_rateGraph->setPen(QPen(QColor(0xd8, 0x43, 0x15), 1));
-    m_rateGraph->setBrush(QColor(0xd8, 0x43, 0x15, 40));
     m_cyclesGraph->setPen(QPen(QColor(0x00, 0x69, 0x5c), 1));
 
     m_plot->addLayer(MarkerLayer, m_plot->layer(QStringLiteral("main")), QCustomPlot::limAbove);
@@ -109,6 +110,9 @@ void ExitPlot::setSeries(const ExitSeries *series)
     m_plot->clearItems();
     m_pointsShown = 0;
     m_markersShown = 0;
+    m_maxRate = 0;
+    m_minPositiveRate = 0;
+    m_maxCycles = 0;
     m_dirty = true;
     refreshNow();
 }
@@ -144,6 +148,13 @@ bool ExitPlot::appendNew()
             // NaN leaves a visible hole: a reset or the first sample has no rate.
             rates[i] = m_series->exitsPerSecond(index);
             cycles[i] = m_series->cyclesPerExit(index);
+            // NaN compares false, so holes do not disturb the ranges.
+            if (rates[i] > m_maxRate)
+                m_maxRate = rates[i];
+            if (rates[i] > 0 && (m_minPositiveRate == 0 || rates[i] < m_minPositiveRate))
+                m_minPositiveRate = rates[i];
+            if (cycles[i] > m_maxCycles)
+                m_maxCycles = cycles[i];
         }
         m_rateGraph->addData(keys, rates, true);
         m_cyclesGraph->addData(keys, cycles, true);
@@ -195,16 +206,19 @@ void ExitPlot::addMarkerItems(int from)
 
 void ExitPlot::rescale()
 {
-    m_rateGraph->rescaleAxes();
-    m_cyclesGraph->rescaleAxes();
-    auto rateAxis = m_rateRect->axis(QCPAxis::atLeft);
-    if (rateAxis->scaleType() == QCPAxis::stLinear)
-        rateAxis->setRangeLower(0);
-    m_cyclesRect->axis(QCPAxis::atLeft)->setRangeLower(0);
+    if (!m_series || m_series->isEmpty())
+        return;
+    const double first = m_series->at(0).t;
+    const double last = m_series->at(m_series->size() - 1).t;
+    m_rateRect->axis(QCPAxis::atBottom)->setRange(first, last > first ? last : first + 1);
     // Headroom above the data for the marker labels.
-    rateAxis->scaleRange(1.15, rateAxis->scaleType() == QCPAxis::stLinear ? 0 : rateAxis->range().center());
-    if (rateAxis->scaleType() == QCPAxis::stLinear)
-        rateAxis->setRangeLower(0);
+    auto rateAxis = m_rateRect->axis(QCPAxis::atLeft);
+    const double top = m_maxRate > 0 ? m_maxRate * 1.15 : 1;
+    if (rateAxis->scaleType() == QCPAxis::stLogarithmic)
+        rateAxis->setRange(m_minPositiveRate > 0 ? m_minPositiveRate / 2 : 0.1, top * 2);
+    else
+        rateAxis->setRange(0, top);
+    m_cyclesRect->axis(QCPAxis::atLeft)->setRange(0, m_maxCycles > 0 ? m_maxCycles * 1.1 : 1);
 }
 
 void ExitPlot::setFollowLive(bool follow)

@@ -59,6 +59,10 @@ private:
     QCPLayer *m_markerLayer;
     const ExitSeries *m_series = nullptr;
     QTimer m_replotTimer;
+    // Running maxima, so that following live data never rescans the whole graph.
+    double m_maxRate = 0;
+    double m_minPositiveRate = 0;
+    double m_maxCycles = 0;
     int m_pointsShown = 0;
     int m_markersShown = 0;
     bool m_dirty = false;
