@@ -115,19 +115,20 @@ log "configuring the L1 root"
 echo exitscope-l1 >"$root/etc/hostname"
 printf '127.0.0.1\tlocalhost\n127.0.1.1\texitscope-l1\n' >"$root/etc/hosts"
 install -m 0644 "$files/fstab" "$root/etc/fstab"
-install -m 0644 "$files/eth0.network" "$root/etc/systemd/network/10-eth0.network"
+install -m 0644 "$files/exitscope-net.service" "$root/etc/systemd/system/exitscope-net.service"
 install -m 0644 "$files/sshd_config" "$root/etc/ssh/sshd_config.d/exitscope-lab.conf"
-install -m 0644 "$files/exitscope-l2-define.service" "$root/etc/systemd/system/exitscope-l2-define.service"
-install -m 0755 "$files/exitscope-l2-define" "$root/usr/local/sbin/exitscope-l2-define"
+install -m 0644 "$files/exitscope-l2-install.service" "$root/etc/systemd/system/exitscope-l2-install.service"
+install -m 0755 "$files/exitscope-l2-install" "$root/usr/local/sbin/exitscope-l2-install"
 install -m 0644 "$files/exitscope-provision.service" "$root/etc/systemd/system/exitscope-provision.service"
 install -m 0755 "$files/exitscope-provision" "$root/usr/local/sbin/exitscope-provision"
 mkdir -p "$root/var/lib/exitscope"
-in_root systemctl enable exitscope-l2-define.service exitscope-provision.service ssh.service libvirtd.service \
-    systemd-networkd.service >/dev/null 2>&1 \
+in_root systemctl enable exitscope-net.service exitscope-l2-install.service exitscope-provision.service \
+    ssh.service libvirtd.service >/dev/null 2>&1 \
     || die "enabling the L1 services failed"
-# Units that only cost boot time in a lab.
+# Units that only cost boot time in a lab, which is reached over SSH only.
 for unit in apt-daily.timer apt-daily-upgrade.timer e2scrub_all.timer e2scrub_reap.service fstrim.timer \
-        man-db.timer systemd-timesyncd.service libvirt-guests.service systemd-networkd-wait-online.service; do
+        man-db.timer systemd-timesyncd.service libvirt-guests.service cron.service getty@tty1.service \
+        serial-getty@ttyS0.service systemd-networkd.service systemd-networkd-wait-online.service; do
     in_root systemctl mask "$unit" >/dev/null 2>&1 || true
 done
 # libvirt's default NAT network needs dnsmasq; the L2 guests of the lab have no network.
@@ -178,12 +179,16 @@ rm -rf "$root"
 # One boot of the finished image: systemd's first-boot work and libvirt's probe of QEMU happen here,
 # once, instead of in every lab start.
 log "first boot of the image (QEMU emulator; a few minutes at most)"
+mkdir -p "$out/blank/l2"
+mke2fs -q -t ext4 -L exitscope-l2 -d "$out/blank" -F "$out/blank-l2.img" 4M >/dev/null || die "mke2fs failed"
 timeout 900 nice -n 5 qemu-system-x86_64 -machine q35 -accel tcg,thread=multi -cpu qemu64,+svm,+npt \
     -smp 2 -m 2048 -kernel "$out/vmlinuz" -initrd "$out/initrd.img" \
     -append "root=/dev/vda rw console=ttyS0,115200 net.ifnames=0 panic=-1 loglevel=4" \
-    -drive "file=$out/rootfs.img,format=raw,if=virtio" -nic none -device virtio-rng-pci \
+    -drive "file=$out/rootfs.img,format=raw,if=virtio" -drive "file=$out/blank-l2.img,format=raw,if=virtio,readonly=on" \
+    -nic none -device virtio-rng-pci \
     -display none -vga none -no-reboot -serial "file:$out/provision.log" </dev/null >"$out/qemu.log" 2>&1 \
     || { tail -n 40 "$out/provision.log" "$out/qemu.log" >&2; die "the first boot of the image failed or timed out"; }
 debugfs -R 'stat /var/lib/exitscope-lab/provisioned' "$out/rootfs.img" 2>/dev/null | grep -q '^Inode:' \
     || { tail -n 40 "$out/provision.log" >&2; die "the first boot of the image did not finish its preparation"; }
+rm -rf "$out/blank" "$out/blank-l2.img"
 log "done: $release ($kver)"

@@ -43,6 +43,8 @@ qemu_pid() { [[ -s $inst/qemu.pid ]] && cat "$inst/qemu.pid"; }
 domain_state() { virsh -q -c "$1" domstate "$2" 2>/dev/null | head -n 1; }
 
 mapfile -t aargs < <(agent_args)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
 
 case $step in
 build)
@@ -53,42 +55,48 @@ build)
 concurrent-build)
     # Two builds of the same new L2 image at once: both succeed, one image results, nothing is left
     # in the cache's temporary directory.
+    # They run in a cache of their own that shares the L1 image, so the L2 image is new for them.
     need_agent
-    memory=$((200 + RANDOM % 50))
-    export EXITSCOPE_LAB_L2_MEMORY=$memory
-    "$labctl" build "${aargs[@]}" >"$inst.build1.out" 2>&1 &
+    mkdir -p "$work/lab/images"
+    for l1 in "$cache"/lab/images/l1-*; do
+        [[ -f $l1/complete ]] && ln -s "$l1" "$work/lab/images/"
+    done
+    export EXITSCOPE_CACHE=$work
+    "$labctl" build "${aargs[@]}" >"$work/build1.out" 2>&1 &
     first=$!
-    "$labctl" build "${aargs[@]}" >"$inst.build2.out" 2>&1 &
+    "$labctl" build "${aargs[@]}" >"$work/build2.out" 2>&1 &
     second=$!
     rc1=0 rc2=0
     wait "$first" || rc1=$?
     wait "$second" || rc2=$?
-    cat "$inst.build1.out" "$inst.build2.out"
+    cat "$work/build1.out" "$work/build2.out"
     [[ $rc1 == 0 && $rc2 == 0 ]] || fail "concurrent builds failed ($rc1, $rc2)"
-    l2a=$(sed -n 's/^L2 image: \([^ ]*\) .*/\1/p' "$inst.build1.out")
-    l2b=$(sed -n 's/^L2 image: \([^ ]*\) .*/\1/p' "$inst.build2.out")
+    l2a=$(sed -n 's/^L2 image: \([^ ]*\) .*/\1/p' "$work/build1.out")
+    l2b=$(sed -n 's/^L2 image: \([^ ]*\) .*/\1/p' "$work/build2.out")
     [[ -n $l2a && $l2a == "$l2b" ]] || fail "the two builds report different L2 images: '$l2a' '$l2b'"
     [[ -f $l2a/complete && -f $l2a/l2.img ]] || fail "$l2a is incomplete"
-    [[ $(grep -l 'built l2-' "$inst.build1.out" "$inst.build2.out" | wc -l) == 1 ]] \
+    [[ $(grep -l 'built l2-' "$work/build1.out" "$work/build2.out" | wc -l) == 1 ]] \
         || fail "the L2 image was built twice or not at all"
-    leftovers=$(find "$cache/lab/tmp" -mindepth 1 -maxdepth 1 -name 'l2-*' 2>/dev/null)
+    [[ $(find "$work/lab/images" -mindepth 1 -maxdepth 1 -name 'l2-*' | wc -l) == 1 ]] \
+        || fail "expected exactly one L2 image: $(ls "$work/lab/images")"
+    leftovers=$(find "$work/lab/tmp" -mindepth 1 -maxdepth 1 2>/dev/null)
     [[ -z $leftovers ]] || fail "temporary build directories left behind: $leftovers"
-    rm -rf "$l2a" "$inst.build1.out" "$inst.build2.out"
+    rm -f "$work/build1.out" "$work/build2.out"
     ;;
 
 up)
     # Two concurrent up calls: both succeed and exactly one L1 runs.
     "$labctl" down
-    "$labctl" up "${aargs[@]}" >"$inst.up1.out" 2>&1 &
+    "$labctl" up "${aargs[@]}" >"$work/up1.out" 2>&1 &
     first=$!
     sleep 2
-    "$labctl" up "${aargs[@]}" >"$inst.up2.out" 2>&1 &
+    "$labctl" up "${aargs[@]}" >"$work/up2.out" 2>&1 &
     second=$!
     rc1=0 rc2=0
     wait "$first" || rc1=$?
     wait "$second" || rc2=$?
-    cat "$inst.up1.out" "$inst.up2.out"
-    rm -f "$inst.up1.out" "$inst.up2.out"
+    cat "$work/up1.out" "$work/up2.out"
+    rm -f "$work/up1.out" "$work/up2.out"
     [[ $rc1 == 0 && $rc2 == 0 ]] || fail "labctl up failed ($rc1, $rc2)"
     qemus=$(lab_processes | while read -r p; do tr '\0' ' ' 2>/dev/null <"/proc/$p/cmdline" | grep -q qemu-system && echo "$p"; done)
     [[ $(echo "$qemus" | grep -c .) == 1 ]] || fail "expected one QEMU of the lab, found: $qemus"
@@ -122,24 +130,22 @@ virsh-list)
 
 host-key)
     # The URIs verify L1's host key: with another key pinned instead, both transports must refuse.
-    tmp=$(mktemp -d)
-    trap 'rm -rf "$tmp"' EXIT
-    ssh-keygen -q -t ed25519 -N '' -f "$tmp/other" >/dev/null
+    ssh-keygen -q -t ed25519 -N '' -f "$work/other" >/dev/null
     port=$(sed -n 's/^port=//p' "$inst/state")
-    printf '[127.0.0.1]:%s %s\n' "$port" "$(cut -d' ' -f1,2 "$tmp/other.pub")" >"$tmp/known_hosts"
+    printf '[127.0.0.1]:%s %s\n' "$port" "$(cut -d' ' -f1,2 "$work/other.pub")" >"$work/known_hosts"
     good=$("$labctl" uri)
-    bad=${good//$(printf '%s' "$inst/known_hosts" | sed 's/[^A-Za-z0-9/._~-]/\\&/g')/$tmp/known_hosts}
+    bad=${good//$(printf '%s' "$inst/known_hosts" | sed 's/[^A-Za-z0-9/._~-]/\\&/g')/$work/known_hosts}
     [[ $bad != "$good" ]] || fail "cannot build a URI with another known_hosts"
     if timeout 60 virsh -q -c "$bad" list --all </dev/null; then
         fail "libvirt connected although the pinned host key is wrong"
     fi
     # labctl's own ssh and the OpenSSH transport read the instance's known_hosts: swap it for a moment.
-    cp "$inst/known_hosts" "$tmp/saved"
-    cp "$tmp/known_hosts" "$inst/known_hosts"
+    cp "$inst/known_hosts" "$work/saved"
+    cp "$work/known_hosts" "$inst/known_hosts"
     ssh_rc=0 virsh_rc=0
     timeout 60 "$labctl" ssh true </dev/null || ssh_rc=$?
     timeout 60 virsh -q -c "$("$labctl" uri --ssh)" list --all </dev/null || virsh_rc=$?
-    cp "$tmp/saved" "$inst/known_hosts"
+    cp "$work/saved" "$inst/known_hosts"
     [[ $ssh_rc != 0 ]] || fail "labctl ssh connected although the pinned host key is wrong"
     [[ $virsh_rc != 0 ]] || fail "libvirt's ssh transport connected although the pinned host key is wrong"
     timeout 60 virsh -q -c "$good" list --all </dev/null >/dev/null || fail "the right host key no longer works"
@@ -176,25 +182,30 @@ down)
     ;;
 
 stale-cleanup)
-    # A lab whose labctl was killed while L1 booted is found and cleaned up by the next call.
+    # A lab whose labctl was killed while L1 booted is found and cleaned up by the next up.
     "$labctl" down
-    setsid "$labctl" up "${aargs[@]}" >"$inst.stale.out" 2>&1 &
+    setsid "$labctl" up "${aargs[@]}" >"$work/stale.out" 2>&1 &
     upper=$!
     for ((i = 0; i < 600; i++)); do
         [[ -s $inst/qemu.pid ]] && break
         sleep 0.5
     done
-    pid=$(qemu_pid) || fail "labctl up did not start QEMU: $(cat "$inst.stale.out")"
+    pid=$(qemu_pid) || fail "labctl up did not start QEMU: $(cat "$work/stale.out")"
     kill -KILL -- "-$upper" 2>/dev/null || kill -KILL "$upper"
     wait "$upper" 2>/dev/null || true
-    rm -f "$inst.stale.out"
+    rm -f "$work/stale.out"
     [[ -e /proc/$pid ]] || fail "QEMU $pid did not outlive the killed labctl; nothing to clean up"
     rc=0
     out=$("$labctl" status) || rc=$?
     echo "$out"
     [[ $rc == 3 ]] || fail "status of a half-started lab exits $rc, not 3"
+    out=$("$labctl" up "${aargs[@]}" 2>&1) || { echo "$out"; fail "up after the killed run failed"; }
+    echo "$out"
+    grep -q 'interrupted or failed run' <<<"$out" || fail "up did not report the leftover lab"
+    [[ ! -e /proc/$pid ]] || fail "the leftover QEMU $pid survived up"
+    newpid=$(qemu_pid) || fail "no QEMU after up"
     "$labctl" down
-    [[ ! -e /proc/$pid ]] || fail "QEMU $pid survived down"
+    [[ ! -e /proc/$newpid ]] || fail "QEMU $newpid survived down"
     left=$(lab_processes)
     [[ -z $left ]] || fail "processes of the lab are left: $left"
     ;;
