@@ -36,6 +36,7 @@ double ExitSeries::placeOnAxis(quint64 tNs)
         const double step = double(m_periodNs ? m_periodNs : 1'000'000) * 1e-9;
         m_axisOffset = last + step;
         m_firstNs = tNs;
+        m_clockRestarted = true;
     }
     m_lastNs = tNs;
     return m_axisOffset + double(tNs - m_firstNs) * 1e-9;
@@ -55,7 +56,9 @@ int ExitSeries::append(const Sample &sample)
         p.flags = SeriesPoint::First;
     } else {
         const auto &prev = m_points.last();
-        p.interval = p.t - prev.t;
+        // Across a restart of the sender's clock the axis steps one period, but the real pause is
+        // unknown while the host's counters went on: no length to divide the deltas by, so no rate.
+        p.interval = m_clockRestarted ? 0 : p.t - prev.t;
         const quint64 wrappedDelta = quint32(sample.exits - prev.exitsRaw);
         const bool cyclesWentBack = sample.cycles < prev.cycles;
         const bool wrapImplausible = sample.exits < prev.exitsRaw && sample.cycles - prev.cycles < wrappedDelta;
@@ -81,6 +84,7 @@ int ExitSeries::append(const Sample &sample)
     }
     m_gapPending = false;
     m_sessionPending = false;
+    m_clockRestarted = false;
     m_points.append(p);
     return int(m_points.size() - 1);
 }

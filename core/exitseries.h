@@ -67,6 +67,7 @@ private:
     bool m_sessionPending = false;
     bool m_haveSession = false;
     quint64 m_sessionId = 0;
+    bool m_clockRestarted = false; // since the last point
     bool m_haveTime = false;
     quint64 m_firstNs = 0;
     double m_axisOffset = 0; // added when a restarted sender's clock starts over
