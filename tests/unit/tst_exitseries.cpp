@@ -249,9 +249,37 @@ private Q_SLOTS:
         QCOMPARE(restart.deltaOwn, quint64(2)); // the new sender counted 2 CPUIDs from zero
         QCOMPARE(restart.deltaExits, quint64(500)); // host counters are global and went on
         QCOMPARE(restart.exitsTotal, quint64(2'500));
+        QVERIFY(std::isnan(series.exitsPerSecond(3))); // the pause of the restart is unknown
         QCOMPARE(series.at(4).deltaOwn, quint64(1));
         QCOMPARE(series.exitsPerSecond(4), 5'000.0);
         QCOMPARE(series.duration(), 0.6);
+    }
+
+    // How long the guest took to reboot is not in the stream, but the host's counters went on all
+    // along: dividing the exits of the whole reboot by the one period the axis steps would make a
+    // spike of a rate. The interval gets no rate; the deltas stay exact.
+    void rebootIntervalHasNoRate()
+    {
+        ExitSeries series;
+        series.beginSession(session(0xA, 100'000'000));
+        series.append({1, 10 * Second, 1'000, 100'000, 5});
+        series.append({2, 10 * Second + Second / 10, 2'000, 200'000, 6});
+        series.beginSession(session(0xB, 100'000'000));
+        // The agent's boot marker comes before its first sample, and is what sees the clock start over.
+        series.appendMarker(marker(1, 3 * Second, MarkerKind::Boot, 0, QStringLiteral("boot: kernel 2.31 s")));
+        series.append({2, 3 * Second + Second / 10, 3'002'000, 30'200'000, 1}); // 30 s of reboot: 3 M exits
+        series.append({3, 3 * Second + Second / 5, 3'003'000, 30'300'000, 2});
+
+        QCOMPARE(series.markers().first().t, 0.2);
+        const auto &restart = series.at(2);
+        QVERIFY(restart.flags & SeriesPoint::NewSession);
+        QCOMPARE(restart.t, 0.3);
+        QCOMPARE(restart.deltaExits, quint64(3'000'000));
+        QCOMPARE(restart.exitsTotal, quint64(3'001'000));
+        QVERIFY2(std::isnan(series.exitsPerSecond(2)), qPrintable(QString::number(series.exitsPerSecond(2))));
+        QVERIFY(!restart.hasRate());
+        QCOMPARE(series.exitsPerSecond(3), 10'000.0);
+        QCOMPARE(series.cyclesPerExit(3), 100.0);
     }
 
     // The sender repeats its handshake whenever a reader reconnects: same session, nothing restarted.
