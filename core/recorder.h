@@ -4,6 +4,7 @@
 #include "exitseries.h"
 #include "recordbuffer.h"
 #include "runinfo.h"
+#include "source.h"
 
 #include <QObject>
 #include <QPointer>
@@ -12,7 +13,6 @@
 namespace ExitScope {
 
 class RunStore;
-class Source;
 
 // Records one run: takes a source's records into the series (for plots) and into the run store,
 // in batched transactions at least every flushInterval(), so that a killed process loses at most the

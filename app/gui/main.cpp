@@ -35,7 +35,12 @@ int main(int argc, char **argv)
     const QCommandLineOption screenshot(QStringLiteral("screenshot"),
                                         QStringLiteral("When the first recording ends, save the window as this PNG and quit."),
                                         QStringLiteral("file"));
-    parser.addOptions({store, replay, fast, speed, command, screenshot});
+    const QCommandLineOption host(QStringLiteral("connect"), QStringLiteral("Connect to this L1 host's libvirt."),
+                                  QStringLiteral("uri"));
+    const QCommandLineOption agent(QStringLiteral("record-agent"),
+                                   QStringLiteral("With --connect: record this guest's agent."), QStringLiteral("guest"));
+    const QCommandLineOption boot(QStringLiteral("boot"), QStringLiteral("With --record-agent: start the guest, to record its boot."));
+    parser.addOptions({store, replay, fast, speed, command, screenshot, host, agent, boot});
     parser.process(app);
 
     MainWindow window;
@@ -55,7 +60,11 @@ int main(int argc, char **argv)
             });
         });
     }
-    if (parser.isSet(replay)) {
+    if (parser.isSet(host))
+        window.connectToHost(parser.value(host));
+    if (parser.isSet(host) && parser.isSet(agent)) {
+        window.recordAgent(parser.value(host), parser.value(agent), parser.isSet(boot));
+    } else if (parser.isSet(replay)) {
         const auto pace = parser.isSet(fast) ? FileReplaySource::Pace::Fast : FileReplaySource::Pace::Recorded;
         window.record(new FileReplaySource(parser.value(replay), pace, parser.value(speed).toDouble()));
     } else if (parser.isSet(command)) {

@@ -4,6 +4,9 @@
 #include "csvexporter.h"
 #include "exitplot.h"
 #include "filereplaysource.h"
+#include "hostcontroller.h"
+#include "hostpanel.h"
+#include "libvirtchannelsource.h"
 #include "processsource.h"
 #include "recorder.h"
 #include "runlistmodel.h"
@@ -42,6 +45,8 @@ MainWindow::MainWindow(QWidget *parent)
     , m_progress(new QProgressBar(this))
     , m_recorder(new Recorder(m_store.get(), this))
     , m_loader(new RunLoader(this))
+    , m_host(new HostController(this))
+    , m_hostPanel(new HostPanel(m_host, this))
 {
     setWindowTitle(tr("ExitScope"));
 
@@ -69,6 +74,17 @@ MainWindow::MainWindow(QWidget *parent)
     dock->setWidget(m_runView);
     m_runView->setMinimumWidth(380);
     addDockWidget(Qt::LeftDockWidgetArea, dock);
+
+    auto hostDock = new QDockWidget(tr("Host"), this);
+    hostDock->setObjectName(QStringLiteral("host"));
+    hostDock->setWidget(m_hostPanel);
+    addDockWidget(Qt::LeftDockWidgetArea, hostDock);
+    connect(m_hostPanel, &HostPanel::errorOccurred, this, &MainWindow::reportError);
+    connect(m_hostPanel, &HostPanel::recordAgentRequested, this, &MainWindow::recordAgent);
+    connect(m_hostPanel, &HostPanel::agentCommandRequested, this, [this](const QString &line) {
+        if (m_agentSource)
+            m_agentSource->sendCommand(line);
+    });
 
     m_progress->setMaximumWidth(220);
     m_progress->setRange(0, 1000);
@@ -221,6 +237,33 @@ bool MainWindow::record(Source *source, const RunInfo &info)
     return true;
 }
 
+void MainWindow::connectToHost(const QString &uri)
+{
+    m_hostPanel->setUri(uri);
+    m_host->connectTo(uri);
+}
+
+bool MainWindow::recordAgent(const QString &uri, const QString &domain, bool bootGuest)
+{
+    auto source = new LibvirtChannelSource(uri, domain);
+    connect(source, &LibvirtChannelSource::channelStateChanged, this, [this](bool open, const QString &reason) {
+        statusBar()->showMessage(open ? tr("Agent channel open") : tr("Agent channel closed: %1").arg(reason), 10000);
+    });
+    RunInfo info;
+    info.name = bootGuest ? tr("boot of %1").arg(domain) : tr("agent of %1").arg(domain);
+    info.host = m_host->host().hostname.isEmpty() ? uri : m_host->host().hostname;
+    info.guest = domain;
+    info.source = source->description();
+    m_agentSource = source;
+    if (!record(source, info))
+        return false;
+    m_hostPanel->setAgentRecording(true);
+    // The channel source keeps trying until the guest runs, so the boot is recorded from its start.
+    if (bootGuest)
+        m_host->startDomain(domain);
+    return true;
+}
+
 void MainWindow::stopRecording()
 {
     if (m_recorder->isRecording())
@@ -230,6 +273,7 @@ void MainWindow::stopRecording()
 void MainWindow::onRecordingFinished(qint64 runId, bool ok, const QString &message, const QString &details)
 {
     m_progress->hide();
+    m_hostPanel->setAgentRecording(false);
     m_plot->refreshNow();
     m_spans->setSpans(m_recorder->series().spans());
     refreshRunList();

@@ -17,6 +17,9 @@ class QTableView;
 namespace ExitScope {
 
 class ExitPlot;
+class HostController;
+class HostPanel;
+class LibvirtChannelSource;
 class Recorder;
 class RunListModel;
 class RunLoader;
@@ -40,6 +43,10 @@ public:
     bool record(Source *source, const RunInfo &info = {});
     void stopRecording();
     void showRun(qint64 runId);
+    // Connects the host panel to an L1 host's libvirt.
+    void connectToHost(const QString &uri);
+    // Records the agent of a guest on the connected host; bootGuest starts the guest once recording runs.
+    bool recordAgent(const QString &uri, const QString &domain, bool bootGuest);
 
     bool exportCsv(const QString &path);
     bool exportImage(const QString &path, int width, int height);
@@ -47,6 +54,8 @@ public:
     ExitPlot *plot() const { return m_plot; }
     const ExitSeries *series() const { return m_shown; }
     Recorder *recorder() const { return m_recorder; }
+    HostController *host() const { return m_host; }
+    HostPanel *hostPanel() const { return m_hostPanel; }
     QString lastError() const { return m_lastError; }
 
 Q_SIGNALS:
@@ -80,6 +89,9 @@ private:
     QProgressBar *m_progress;
     Recorder *m_recorder;
     RunLoader *m_loader;
+    HostController *m_host;
+    HostPanel *m_hostPanel;
+    QPointer<LibvirtChannelSource> m_agentSource;
     std::shared_ptr<ExitSeries> m_loaded; // a stored run being shown
     const ExitSeries *m_shown = nullptr;
     qint64 m_shownRunId = -1;

@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include <QWidget>
+
+class QComboBox;
+class QLabel;
+class QLineEdit;
+class QPushButton;
+class QSpinBox;
+class QTableView;
+
+namespace ExitScope {
+
+class DomainListModel;
+class HostController;
+
+// Connects to an L1 host over libvirt and drives its guests: start, shut down, force off, and
+// record a guest's agent (optionally starting the guest, to catch its boot). While the agent is being
+// recorded, runs its built-in workloads and marks.
+class HostPanel : public QWidget
+{
+    Q_OBJECT
+public:
+    explicit HostPanel(HostController *host, QWidget *parent = nullptr);
+
+    void setUri(const QString &uri);
+    QString uri() const;
+    QString selectedDomain() const;
+    void selectDomain(const QString &name);
+    void setAgentRecording(bool recording);
+    DomainListModel *model() const { return m_model; }
+
+Q_SIGNALS:
+    // Record the agent of this guest; startGuest: start it first, so that the run covers its boot.
+    void recordAgentRequested(const QString &uri, const QString &domain, bool startGuest);
+    void agentCommandRequested(const QString &line);
+    void errorOccurred(const QString &message, const QString &details);
+
+private:
+    void updateButtons();
+    void forceOff();
+
+    HostController *m_host;
+    DomainListModel *m_model;
+    QLineEdit *m_uri;
+    QPushButton *m_connect;
+    QLabel *m_hostLabel;
+    QTableView *m_view;
+    QPushButton *m_start;
+    QPushButton *m_shutdown;
+    QPushButton *m_destroy;
+    QPushButton *m_record;
+    QPushButton *m_bootAndRecord;
+    QComboBox *m_workload;
+    QSpinBox *m_amount;
+    QLineEdit *m_markText;
+    QPushButton *m_run;
+    bool m_agentRecording = false;
+};
+
+} // namespace ExitScope
