@@ -116,7 +116,7 @@ dk_apply_patches() {
 	local list=("$patches"/*.patch)
 	[[ -e "${list[0]}" ]] || die "no *.patch files in $patches"
 	for p in "${list[@]}"; do
-		if ! patch -d "$tree" -p1 --forward --batch --quiet <"$p" >"$tree/.patch-log" 2>&1; then
+		if ! patch -d "$tree" -p1 --forward --batch --fuzz=0 --quiet <"$p" >"$tree/.patch-log" 2>&1; then
 			cat "$tree/.patch-log" >&2
 			die "patch $(basename "$p") does not apply to $tree; the series targets Debian linux-source-6.1 $(cat "$patches/BASE" 2>/dev/null || echo '(see BASE)'); use a matching source or refresh the series"
 		fi
