@@ -631,34 +631,47 @@ int main(int argc, char **argv)
 				   ch.dropped - dropped_reported);
 			dropped_reported = ch.dropped;
 		}
+		/*
+		 * Every wakeup of the guest costs exits (timer, HLT, interrupt
+		 * delivery), so heartbeats and I/O scans ride on the wakeup of a
+		 * sample when samples come at least as often.
+		 */
+		uint64_t period = NS / opt.rate_hz, io_interval = (uint64_t)opt.io_interval_ms * 1000000;
+		bool sampled = false;
 		if (sampling && now >= next_sample) {
 			emit_sample();
-			next_sample += NS / opt.rate_hz;
+			sampled = true;
+			next_sample += period;
 			/* Late by more than a period (suspended, starved): skip, do not catch up in a burst. */
 			if (next_sample <= now)
-				next_sample = now + NS / opt.rate_hz;
+				next_sample = now + period;
 		}
-		if (now >= next_heartbeat) {
+		bool hb_rides = sampling && period <= NS;
+		if (hb_rides ? sampled && now + period / 2 >= next_heartbeat : now >= next_heartbeat) {
 			emit_heartbeat();
 			next_heartbeat += NS;
 			if (next_heartbeat <= now)
 				next_heartbeat = now + NS;
 		}
-		if (sampling && !opt.no_io && now >= next_io) {
+		bool io_rides = period <= io_interval;
+		if (sampling && !opt.no_io && (io_rides ? sampled && now + period / 2 >= next_io : now >= next_io)) {
 			iowatch_scan(&io, now, new_span, on_io_event, NULL);
-			next_io = now + (uint64_t)opt.io_interval_ms * 1000000;
+			next_io = now + io_interval;
 		}
-		if (ch.count && (urgent || now - last_flush >= (uint64_t)opt.flush_ms * 1000000)) {
+		/* Half a period of slack, so that a flush falls on a sample's wakeup rather than just after it. */
+		if (ch.count && (urgent || now + period / 2 - last_flush >= (uint64_t)opt.flush_ms * 1000000)) {
 			channel_flush(&ch);
 			last_flush = now;
 			urgent = false;
 		}
 
 		/* Sleep until the next deadline or input. */
-		uint64_t wake = next_heartbeat;
+		uint64_t wake = UINT64_MAX;
+		if (!hb_rides)
+			wake = next_heartbeat;
 		if (sampling && next_sample < wake)
 			wake = next_sample;
-		if (sampling && !opt.no_io && next_io < wake)
+		if (sampling && !opt.no_io && !io_rides && next_io < wake)
 			wake = next_io;
 		if (ch.count && last_flush + (uint64_t)opt.flush_ms * 1000000 < wake)
 			wake = last_flush + (uint64_t)opt.flush_ms * 1000000;

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -204,6 +205,9 @@ int workload_start(struct workload *w, enum workload_kind kind, double amount, c
 		return -err;
 	}
 	if (pid == 0) {
+		/* The agent's handlers only set a flag; the workload must die on SIGTERM. */
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGINT, SIG_DFL);
 		close(p[0]);
 		if (close_fd >= 0)
 			close(close_fd);

@@ -15,16 +15,28 @@ using namespace ExitScope;
 
 namespace {
 
+// Exits and cycles of a sample or of a marker with counters, in stream order, the 32-bit exit counter
+// unwrapped later.
+struct Reading
+{
+    quint64 seq, exits, cycles;
+    int sample; // index into samples, or -1 for a marker
+};
+
 struct Capture : RecordSink
 {
     QVector<Handshake> handshakes;
     QVector<Sample> samples;
+    QVector<int> sampleSession; // per sample: sessions seen before it (a new session_id starts one)
+    QVector<int> sampleStretch; // per sample: handshakes seen before it
     QVector<Marker> markers;
     QVector<Heartbeat> heartbeats;
     QVector<ErrorRecord> errors;
     QVector<ReasonSample> reasons;
+    QVector<Reading> readings;
     quint64 firstSeq = 0, lastSeq = 0;
     bool any = false;
+    int session = 0, stretch = 0;
     QStringList gaps;
 
     void seen(quint64 seq)
@@ -34,9 +46,24 @@ struct Capture : RecordSink
         lastSeq = seq;
         any = true;
     }
-    void handshake(const Handshake &r) override { handshakes.append(r), seen(r.seq); }
-    void sample(const Sample &r) override { samples.append(r), seen(r.seq); }
-    void marker(const Marker &r) override { markers.append(r), seen(r.seq); }
+    void handshake(const Handshake &r) override
+    {
+        if (!handshakes.isEmpty() && handshakes.last().sessionId != r.sessionId)
+            ++session;
+        ++stretch;
+        handshakes.append(r), seen(r.seq);
+    }
+    void sample(const Sample &r) override
+    {
+        readings.append({r.seq, r.exits, r.cycles, int(samples.size())});
+        samples.append(r), sampleSession.append(session), sampleStretch.append(stretch), seen(r.seq);
+    }
+    void marker(const Marker &r) override
+    {
+        if (r.countersValid())
+            readings.append({r.seq, r.exits, r.cycles, -1});
+        markers.append(r), seen(r.seq);
+    }
     void heartbeat(const Heartbeat &r) override { heartbeats.append(r), seen(r.seq); }
     void error(const ErrorRecord &r) override { errors.append(r), seen(r.seq); }
     void reasonSample(const ReasonSample &r) override { reasons.append(r), seen(r.seq); }
@@ -74,12 +101,6 @@ MarkerKind kindByName(const QString &name)
     std::exit(2);
 }
 
-// Exits and cycles, with the 32-bit exit counter unwrapped, in stream order.
-struct Reading
-{
-    quint64 seq, exits, cycles;
-};
-
 void usage()
 {
     std::fprintf(stderr,
@@ -91,7 +112,7 @@ void usage()
                  "  --max-samples N        at most N samples (0: none)\n"
                  "  --clean                no sequence gaps, no damaged or unknown bytes\n"
                  "  --monotonic            unwrapped exits and cycles never decrease\n"
-                 "  --own-increasing       own_cpuid grows with every sample\n"
+                 "  --own-increasing       own_cpuid grows with every sample of a session\n"
                  "  --no-drops             every heartbeat reports 0 dropped records\n"
                  "  --error CODE           at least one error record with CODE\n"
                  "  --no-errors            no error records at all\n"
@@ -120,23 +141,19 @@ int main(int argc, char **argv)
     if (!load(path, c, stats))
         return 1;
 
-    // Unwrap the raw 32-bit exit counter over samples and markers with counters, in sequence order.
-    QMap<quint64, Reading> bySeq;
-    for (const Sample &s : std::as_const(c.samples))
-        bySeq.insert(s.seq, {s.seq, s.exits, s.cycles});
-    for (const Marker &m : std::as_const(c.markers))
-        if (m.countersValid())
-            bySeq.insert(m.seq, {m.seq, m.exits, m.cycles});
-    QVector<Reading> readings;
+    // Unwrap the raw 32-bit exit counter over samples and markers, in stream order: the counters are
+    // the host's, so they keep growing across the sender's sessions.
+    QVector<Reading> readings = c.readings;
+    QVector<quint64> sampleExits(c.samples.size());
     quint64 high = 0, lastRaw = 0;
-    bool first = true;
-    for (Reading r : std::as_const(bySeq)) {
-        if (!first && r.exits < lastRaw && lastRaw - r.exits > 0x80000000u)
+    for (qsizetype i = 0; i < readings.size(); ++i) {
+        Reading &r = readings[i];
+        if (i > 0 && r.exits < lastRaw && lastRaw - r.exits > 0x80000000u)
             high += 0x100000000ull;
-        first = false;
         lastRaw = r.exits;
         r.exits += high;
-        readings.append(r);
+        if (r.sample >= 0)
+            sampleExits[r.sample] = r.exits;
     }
 
     std::printf("file: %s\n", qPrintable(path));
@@ -163,8 +180,8 @@ int main(int argc, char **argv)
     if (c.samples.size() >= 2) {
         const Sample &a = c.samples.first(), &b = c.samples.last();
         const double secs = double(b.tNs - a.tNs) / 1e9;
-        const quint64 exits = readings.isEmpty() ? 0 : readings.last().exits - readings.first().exits;
-        std::printf("span: %.3f s, %.1f samples/s, exits %llu (%.1f/s), own_cpuid %llu (%.1f/s), cycles %.0f/s\n",
+        const quint64 exits = sampleExits.last() - sampleExits.first();
+        std::printf("span: %.3f s, %.1f samples/s, exits %llu (%.1f/s), own_cpuid %llu (%.1f/s, first session only if several), cycles %.0f/s\n",
                     secs, double(c.samples.size() - 1) / secs, (unsigned long long)exits, double(exits) / secs,
                     (unsigned long long)(b.ownCpuid - a.ownCpuid), double(b.ownCpuid - a.ownCpuid) / secs,
                     double(b.cycles - a.cycles) / secs);
@@ -172,36 +189,24 @@ int main(int argc, char **argv)
     if (!c.heartbeats.isEmpty())
         std::printf("dropped (last heartbeat): %llu\n", (unsigned long long)c.heartbeats.last().dropped);
 
-    // Per stretch of one sampling period (a handshake with another period or session starts a new one):
-    // what a sender adds is measured as the difference between such stretches.
-    {
-        qsizetype h = 0, i = 0;
-        while (i < c.samples.size()) {
-            while (h + 1 < c.handshakes.size() && c.handshakes[h + 1].seq < c.samples[i].seq)
-                ++h;
-            const Handshake *hs = c.handshakes.isEmpty() ? nullptr : &c.handshakes[h];
-            const quint64 limit = h + 1 < c.handshakes.size() ? c.handshakes[h + 1].seq : ~0ull;
-            qsizetype j = i;
-            while (j + 1 < c.samples.size() && c.samples[j + 1].seq < limit)
-                ++j;
-            const Sample &a = c.samples[i], &b = c.samples[j];
-            const double secs = double(b.tNs - a.tNs) / 1e9;
-            quint64 ea = 0, eb = 0;
-            for (const Reading &r : std::as_const(readings)) {
-                if (r.seq == a.seq)
-                    ea = r.exits;
-                if (r.seq == b.seq)
-                    eb = r.exits;
-            }
-            if (j > i && secs > 0)
-                std::printf("stretch: period %llu ns, %lld samples over %.3f s: exits %.1f/s, own_cpuid %.1f/s, "
-                            "others %.1f/s, cycles %.0f/s\n",
-                            (unsigned long long)(hs ? hs->periodNs : 0), (long long)(j - i + 1), secs,
-                            double(eb - ea) / secs, double(b.ownCpuid - a.ownCpuid) / secs,
-                            (double(eb - ea) - double(b.ownCpuid - a.ownCpuid)) / secs,
-                            double(b.cycles - a.cycles) / secs);
-            i = j + 1;
+    // Per stretch between handshakes (one period of one session): what a sender adds is measured as
+    // the difference between such stretches.
+    for (qsizetype i = 0; i < c.samples.size();) {
+        qsizetype j = i;
+        while (j + 1 < c.samples.size() && c.sampleStretch[j + 1] == c.sampleStretch[i])
+            ++j;
+        const Sample &a = c.samples[i], &b = c.samples[j];
+        const int h = c.sampleStretch[i] - 1;
+        const double secs = double(b.tNs - a.tNs) / 1e9;
+        if (j > i && secs > 0) {
+            const double exits = double(sampleExits[j] - sampleExits[i]);
+            const double own = double(b.ownCpuid - a.ownCpuid);
+            std::printf("stretch: period %llu ns, %lld samples over %.3f s: exits %.1f/s, own_cpuid %.1f/s, "
+                        "others %.1f/s, cycles %.0f/s\n",
+                        (unsigned long long)(h >= 0 ? c.handshakes[h].periodNs : 0), (long long)(j - i + 1), secs,
+                        exits / secs, own / secs, (exits - own) / secs, double(b.cycles - a.cycles) / secs);
         }
+        i = j + 1;
     }
 
     while (!args.isEmpty()) {
@@ -262,7 +267,7 @@ int main(int argc, char **argv)
                 fail(QStringLiteral("the exit counter never moved over %1 readings").arg(readings.size()));
         } else if (opt == QLatin1String("--own-increasing")) {
             for (qsizetype i = 1; i < c.samples.size(); ++i)
-                if (c.samples[i].ownCpuid <= c.samples[i - 1].ownCpuid)
+                if (c.sampleSession[i] == c.sampleSession[i - 1] && c.samples[i].ownCpuid <= c.samples[i - 1].ownCpuid)
                     fail(QStringLiteral("own_cpuid did not grow from seq %1 to seq %2")
                              .arg(c.samples[i - 1].seq)
                              .arg(c.samples[i].seq));

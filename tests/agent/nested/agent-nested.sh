@@ -95,7 +95,7 @@ pack() { (cd "$1" && find . | cpio -o -H newc --quiet | gzip -1) >"$2"; }
 # --- L2: busybox, the agent, its init hook, the original --once program ---------------------------
 l2=$work/l2-tree
 busybox_tree "$l2"
-install_modules "$l2" virtio_pci virtio_console virtio_blk ext4
+install_modules "$l2" virtio_pci virtio_console virtio_blk crc32c_generic ext4
 cp "$agent" "$l2/sbin/exitscope-agent"
 cp "$reference" "$l2/sbin/reference_once"
 sed "s|@CMAKE_INSTALL_FULL_BINDIR@|/sbin|g; s|@CMAKE_INSTALL_FULL_LIBEXECDIR@|/sbin|g" \
@@ -185,9 +185,12 @@ if [[ $kind == stock ]]; then
         fail "exitscope-agent --once against stock KVM printed: $(cat once.out)"
 else
     # The probe in L1.
+    # Under TCG a reading takes over a millisecond: at 1 kHz the probe gets only a fraction of its ticks.
     for rate in 1 20 1000; do
         [[ $(cat probe-$rate.rc) == 0 ]] || fail "exitscope-probe at $rate Hz exited with $(cat probe-$rate.rc): $(cat probe-$rate.err)"
-        judge probe-$rate.exs --source probe --abi --clean --monotonic --own-increasing --min-samples $((rate * seconds / 2)) \
+        min=$((rate * seconds / 2))
+        ((min > 1000)) && min=1000
+        judge probe-$rate.exs --source probe --abi --clean --monotonic --own-increasing --min-samples $min \
             --no-errors --no-drops --period-ns $((1000000000 / rate))
     done
 
@@ -210,13 +213,25 @@ else
         --marker workload-start="read 16" --marker io-start=vda --marker io-end=vda --pairs --no-drops
     judge functional.2 --source agent --abi --clean --monotonic --own-increasing --min-handshakes 2 \
         --continues functional.1 --marker mark="nested done" --period-ns 5000000 --min-samples 200
-    # Recovery: the agent saw the reader leave and come back (a handshake first thing on the new connection).
-    head -c 3 functional.2 | od -An -tx1 | grep -q 'e5 58 01' || fail "the second reader's stream does not start with a handshake"
+    # Recovery: what the agent queued while nobody read reaches the second reader, then a handshake; the
+    # two captures together are one stream without a gap.
+    cat functional.1 functional.2 >functional.both
+    judge functional.both --clean --monotonic --own-increasing
 
-    # Measurements: three sessions (1 Hz baseline without the I/O watcher, 20 Hz, 1 kHz).
+    # Measurements: one session per run (see l2-init); the first is the baseline.
     [[ $(cat measure-portclient.rc) == 0 ]] || fail "the measured L2 did not power off in time"
-    judge measure.1 --source agent --abi --monotonic --own-increasing --min-handshakes 3
-    tr -d '\r' <l2-measure-console.log | grep -E '^(MEASURE|exitscope-agent:)' >measure-console.txt
+    judge measure.1 --source agent --abi --monotonic --own-increasing --min-handshakes 4 --clean
+    {
+        echo "== agent in L2 (runs of ${seconds} s; 'others' = exits minus own CPUID)"
+        grep '^stretch' measure.1.report
+        tr -d '\r' <l2-measure-console.log | grep -E '^(MEASURE-BEGIN|exitscope-agent:)'
+        echo "== probe in L1 (no other VM running)"
+        for rate in 1 20 1000; do
+            grep '^stretch' probe-$rate.exs.report
+            cat probe-$rate.err
+        done
+    } >performance.txt
+    cat performance.txt >&2
 fi
 
 if ((failures)); then
