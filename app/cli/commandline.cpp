@@ -5,6 +5,8 @@
 #include "exitplot.h"
 #include "exitseries.h"
 #include "filereplaysource.h"
+#include "hostcontroller.h"
+#include "libvirtchannelsource.h"
 #include "processsource.h"
 #include "recorder.h"
 #include "runstore.h"
@@ -37,7 +39,8 @@ const char *const Description =
     "Record, list and export ExitScope runs.\n"
     "\n"
     "Commands:\n"
-    "  record            Record a run from a recording (--file) or a command's output (--command).\n"
+    "  record            Record a run from a recording (--file), a command's output (--command) or a\n"
+    "                    guest's agent (--connect URI --agent GUEST [--boot]).\n"
     "  runs              List the runs in the run database.\n"
     "  export RUN        Write a run as --csv, --png and/or --pdf.\n"
     "  spans RUN         Print the exits and cycles of each workload, I/O burst and boot span.\n"
@@ -83,6 +86,12 @@ int CommandLine::run(const QStringList &arguments)
                                      QStringLiteral("record: run this command and record its standard output. Words are split at "
                                                     "spaces; group words with double quotes."),
                                      QStringLiteral("command line"));
+    const QCommandLineOption connectTo(QStringLiteral("connect"), QStringLiteral("record --agent: libvirt URI of the L1 host."),
+                                       QStringLiteral("uri"));
+    const QCommandLineOption agent(QStringLiteral("agent"), QStringLiteral("record: read this guest's agent channel."),
+                                   QStringLiteral("guest"));
+    const QCommandLineOption boot(QStringLiteral("boot"),
+                                  QStringLiteral("record --agent: start the guest once recording runs, to record its boot."));
     const QCommandLineOption paced(QStringLiteral("paced"), QStringLiteral("record --file: replay at recorded speed."));
     const QCommandLineOption speed(QStringLiteral("speed"), QStringLiteral("record --file --paced: speed factor (default 1)."),
                                    QStringLiteral("factor"));
@@ -103,7 +112,7 @@ int CommandLine::run(const QStringList &arguments)
                                     QStringLiteral("release"));
     const QCommandLineOption guest(QStringLiteral("guest"), QStringLiteral("record: the guest measured."), QStringLiteral("name"));
     const QCommandLineOption quiet({QStringLiteral("q"), QStringLiteral("quiet")}, QStringLiteral("No progress on stderr."));
-    parser.addOptions({store, file, command, paced, speed, duration, csv, png, pdf, size, subtractOwn, name, notes, host,
+    parser.addOptions({store, file, command, connectTo, agent, boot, paced, speed, duration, csv, png, pdf, size, subtractOwn, name, notes, host,
                        kernel, guest, quiet});
 
     if (!parser.parse(arguments))
@@ -122,6 +131,9 @@ int CommandLine::run(const QStringList &arguments)
     m_storePath = parser.isSet(store) ? parser.value(store) : RunStore::defaultPath();
     m_file = parser.value(file);
     m_command = parser.value(command);
+    m_connect = parser.value(connectTo);
+    m_agent = parser.value(agent);
+    m_boot = parser.isSet(boot);
     m_csv = parser.value(csv);
     m_png = parser.value(png);
     m_pdf = parser.value(pdf);
@@ -250,8 +262,12 @@ int CommandLine::record()
 {
     if (!m_positional.isEmpty())
         return usageError(QStringLiteral("record takes no positional arguments"));
-    if (m_file.isEmpty() == m_command.isEmpty())
-        return usageError(QStringLiteral("record needs exactly one of --file or --command"));
+    if (int(!m_file.isEmpty()) + int(!m_command.isEmpty()) + int(!m_agent.isEmpty()) != 1)
+        return usageError(QStringLiteral("record needs exactly one of --file, --command or --agent"));
+    if (!m_agent.isEmpty() && m_connect.isEmpty())
+        return usageError(QStringLiteral("record --agent needs --connect URI (e.g. the lab's: lab/labctl uri)"));
+    if (m_boot && m_agent.isEmpty())
+        return usageError(QStringLiteral("--boot goes with --agent"));
     if (!m_file.isEmpty() && !QFileInfo(m_file).isFile()) {
         err(QStringLiteral("exitscope-cli: cannot read the recording %1: no such file").arg(m_file));
         return Failed;
@@ -261,7 +277,14 @@ int CommandLine::record()
         return status;
 
     Source *source = nullptr;
-    if (!m_file.isEmpty()) {
+    if (!m_agent.isEmpty()) {
+        auto channel = new LibvirtChannelSource(m_connect, m_agent);
+        QObject::connect(channel, &LibvirtChannelSource::channelStateChanged, channel, [this](bool open, const QString &reason) {
+            if (!m_quiet)
+                err(open ? QStringLiteral("agent channel open") : QStringLiteral("agent channel closed: %1").arg(reason));
+        });
+        source = channel;
+    } else if (!m_file.isEmpty()) {
         source = new FileReplaySource(m_file, m_paced ? FileReplaySource::Pace::Recorded : FileReplaySource::Pace::Fast,
                                       m_speed);
     } else {
@@ -276,7 +299,9 @@ int CommandLine::record()
     info.notes = m_notes;
     info.host = m_host;
     info.kernel = m_kernel;
-    info.guest = m_guest;
+    info.guest = m_guest.isEmpty() ? m_agent : m_guest;
+    if (info.host.isEmpty())
+        info.host = m_connect;
 
     Recorder recorder(&store);
     recorder.series().setSubtractOwnExits(m_subtractOwn);
@@ -301,6 +326,27 @@ int CommandLine::record()
         return StoreUnusable;
     }
     const auto runId = recorder.runId();
+    // Booting the guest after the channel reader started: the run then covers the boot from its start.
+    HostController host;
+    if (m_boot) {
+        QObject::connect(&host, &HostController::connected, &loop, [&] { host.startDomain(m_agent); });
+        QObject::connect(&host, &HostController::connectionFailed, &loop, [&](const QString &message, const QString &more) {
+            err(QStringLiteral("exitscope-cli: cannot boot %1: %2").arg(m_agent, message));
+            err(more);
+            recorder.stop();
+        });
+        QObject::connect(&host, &HostController::actionFailed, &loop,
+                         [&](const QString &, const QString &, const QString &message, const QString &more) {
+                             err(QStringLiteral("exitscope-cli: ") + message);
+                             err(more);
+                             recorder.stop();
+                         });
+        QObject::connect(&host, &HostController::actionFinished, &loop, [&](const QString &domain, const QString &) {
+            if (!m_quiet)
+                err(QStringLiteral("started %1").arg(domain));
+        });
+        host.connectTo(m_connect);
+    }
     if (!m_quiet)
         err(QStringLiteral("recording run %1 from %2 into %3").arg(runId).arg(recorder.info().source, m_storePath));
 

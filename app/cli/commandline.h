@@ -41,6 +41,9 @@ private:
     QString m_storePath;
     QString m_file;
     QString m_command;
+    QString m_connect;
+    QString m_agent;
+    bool m_boot = false;
     QString m_csv;
     QString m_png;
     QString m_pdf;

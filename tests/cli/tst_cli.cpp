@@ -79,17 +79,22 @@ private Q_SLOTS:
         QTest::newRow("unknown option") << QStringList{QStringLiteral("runs"), QStringLiteral("--fly")}
                                         << QStringLiteral("Unknown option 'fly'");
         QTest::newRow("record without source") << QStringList{QStringLiteral("record"), QStringLiteral("--store"), store}
-                                               << QStringLiteral("exactly one of --file or --command");
+                                               << QStringLiteral("exactly one of --file, --command or --agent");
         QTest::newRow("record with two sources")
             << QStringList{QStringLiteral("record"), QStringLiteral("--file"), m_recording, QStringLiteral("--command"),
                            QStringLiteral("true")}
-            << QStringLiteral("exactly one of --file or --command");
+            << QStringLiteral("exactly one of --file, --command or --agent");
         QTest::newRow("bad size") << QStringList{QStringLiteral("export"), QStringLiteral("1"), QStringLiteral("--png"),
                                                  QStringLiteral("x.png"), QStringLiteral("--size"), QStringLiteral("big")}
                                   << QStringLiteral("--size must look like 1600x900");
         QTest::newRow("bad speed") << QStringList{QStringLiteral("record"), QStringLiteral("--file"), m_recording,
                                                   QStringLiteral("--speed"), QStringLiteral("-1")}
                                    << QStringLiteral("--speed needs a positive number");
+        QTest::newRow("agent without host") << QStringList{QStringLiteral("record"), QStringLiteral("--agent"), QStringLiteral("l2")}
+                                            << QStringLiteral("record --agent needs --connect URI");
+        QTest::newRow("boot without agent") << QStringList{QStringLiteral("record"), QStringLiteral("--file"), m_recording,
+                                                           QStringLiteral("--boot")}
+                                            << QStringLiteral("--boot goes with --agent");
         QTest::newRow("export without output") << QStringList{QStringLiteral("export"), QStringLiteral("1")}
                                                << QStringLiteral("at least one of --csv, --png, --pdf");
     }
@@ -218,6 +223,25 @@ private Q_SLOTS:
         r = cli({QStringLiteral("record"), QStringLiteral("--store"), store, QStringLiteral("--file"), path(QStringLiteral("none.exs"))});
         QCOMPARE(r.code, 1);
         QVERIFY(r.err.contains(QLatin1String("no such file")));
+    }
+
+    // libvirt's test driver has guests but no channels: the guest is booted as asked, and the
+    // recording ends with the reason and a failed run.
+    void agentOnAHostWithoutChannels()
+    {
+        const auto store = path(QStringLiteral("agent.sqlite"));
+        const auto uri = QStringLiteral("test://") + QStringLiteral(EXITSCOPE_TEST_DATA "/libvirt-node.xml");
+        auto r = cli({QStringLiteral("record"), QStringLiteral("--store"), store, QStringLiteral("--connect"), uri,
+                      QStringLiteral("--agent"), QStringLiteral("exitscope-l2")});
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains(QLatin1String("The guest exitscope-l2 has no channel org.exitscope.agent.0")), qPrintable(r.err));
+        QVERIFY(r.err.contains(QLatin1String("needs a QEMU host")));
+        r = cli({QStringLiteral("runs"), QStringLiteral("--store"), store});
+        QVERIFY2(r.out.contains(QLatin1String("\tfailed\t")), qPrintable(r.out));
+        r = cli({QStringLiteral("record"), QStringLiteral("--store"), store, QStringLiteral("--connect"), uri,
+                 QStringLiteral("--agent"), QStringLiteral("no-such-guest")});
+        QCOMPARE(r.code, 1);
+        QVERIFY(r.err.contains(QLatin1String("Cannot find the guest no-such-guest")));
     }
 
     void durationStopsAnEndlessSource()
