@@ -84,7 +84,7 @@ void LibvirtChannelSource::readLoop()
     };
     const auto fatal = [&](const QString &message, const QString &error) {
         const auto hint = LibvirtError::hint(error);
-        const auto details = hint.isEmpty() ? error : error + QStringLiteral("\n\n") + hint;
+        const QString details = hint.isEmpty() ? error : error + QStringLiteral("\n\n") + hint;
         post([message, details](LibvirtChannelSource *source) { source->failWith(message, details); });
     };
     const auto tr = [](const char *text) { return QCoreApplication::translate("LibvirtChannelSource", text); };

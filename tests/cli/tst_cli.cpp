@@ -230,7 +230,7 @@ private Q_SLOTS:
     void agentOnAHostWithoutChannels()
     {
         const auto store = path(QStringLiteral("agent.sqlite"));
-        const auto uri = QStringLiteral("test://") + QStringLiteral(EXITSCOPE_TEST_DATA "/libvirt-node.xml");
+        const QString uri = QStringLiteral("test://") + QStringLiteral(EXITSCOPE_TEST_DATA "/libvirt-node.xml");
         auto r = cli({QStringLiteral("record"), QStringLiteral("--store"), store, QStringLiteral("--connect"), uri,
                       QStringLiteral("--agent"), QStringLiteral("exitscope-l2")});
         QCOMPARE(r.code, 1);
