@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "runstore.h"
 
+#include <algorithm>
+
 #include <QAtomicInteger>
 #include <QCoreApplication>
 #include <QDir>
@@ -75,6 +77,25 @@ Handshake handshakeFromJson(const QString &json)
 
 } // namespace
 
+namespace {
+// Qt SQL's cost per executed statement is several times SQLite's cost per row, so runs of samples
+// (most of any batch) go in as multi-row inserts.
+constexpr int SamplesPerInsert = 64;
+} // namespace
+
+struct RunStore::Statements
+{
+    explicit Statements(const QSqlDatabase &db)
+        : sample(db)
+        , samples(db)
+        , event(db)
+    {
+    }
+    QSqlQuery sample;
+    QSqlQuery samples; // SamplesPerInsert rows
+    QSqlQuery event;
+};
+
 RunStore::RunStore()
 {
     static QAtomicInteger<int> counter;
@@ -83,6 +104,7 @@ RunStore::RunStore()
 
 RunStore::~RunStore()
 {
+    m_statements.reset(); // before the connection goes
     if (QSqlDatabase::contains(m_connection)) {
         QSqlDatabase::database(m_connection, false).close();
         QSqlDatabase::removeDatabase(m_connection);
@@ -118,6 +140,8 @@ bool RunStore::isOpen() const
 
 bool RunStore::open(const QString &path)
 {
+    m_statements.reset();
+    m_nextOrdinal.clear();
     m_path = path;
     const QFileInfo info(path);
     if (!QDir().mkpath(info.absolutePath()))
@@ -364,10 +388,26 @@ bool RunStore::appendRecords(qint64 runId, const QVector<BufferedRecord> &record
     if (!db.transaction())
         return fail(QCoreApplication::translate("RunStore", "Cannot write to the run database"),
                     db.lastError().text());
-    QSqlQuery sampleQuery(db);
-    sampleQuery.prepare(QStringLiteral("INSERT INTO samples VALUES (?, ?, ?, ?, ?, ?, ?)"));
-    QSqlQuery eventQuery(db);
-    eventQuery.prepare(QStringLiteral("INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+    if (!m_statements) {
+        auto statements = std::make_unique<Statements>(db);
+        QStringList rows;
+        for (int r = 0; r < SamplesPerInsert; ++r)
+            rows << QStringLiteral("(?, ?, ?, ?, ?, ?, ?)");
+        if (!statements->sample.prepare(QStringLiteral("INSERT INTO samples VALUES (?, ?, ?, ?, ?, ?, ?)"))
+            || !statements->samples.prepare(QStringLiteral("INSERT INTO samples VALUES ") + rows.join(QLatin1Char(',')))
+            || !statements->event.prepare(
+                QStringLiteral("INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"))) {
+            const auto error = statements->sample.lastError().isValid() ? statements->sample.lastError().text()
+                : statements->samples.lastError().isValid()             ? statements->samples.lastError().text()
+                                                                        : statements->event.lastError().text();
+            db.rollback();
+            return fail(QCoreApplication::translate("RunStore", "Cannot write to the run database"), error);
+        }
+        m_statements = std::move(statements);
+    }
+    QSqlQuery &sampleQuery = m_statements->sample;
+    QSqlQuery &samplesQuery = m_statements->samples;
+    QSqlQuery &eventQuery = m_statements->event;
 
     qint64 ord = nextOrdinal(runId);
     qint64 samples = 0;
@@ -381,8 +421,34 @@ bool RunStore::appendRecords(qint64 runId, const QVector<BufferedRecord> &record
             eventQuery.bindValue(i, values[i]);
         return eventQuery.exec();
     };
-    for (const auto &record : records) {
+    for (qsizetype i = 0; i < records.size(); ++i) {
+        const auto &record = records.at(i);
         bool ok = true;
+        if (i + SamplesPerInsert <= records.size()
+            && std::all_of(records.begin() + i, records.begin() + i + SamplesPerInsert,
+                           [](const BufferedRecord &r) { return std::holds_alternative<Sample>(r); })) {
+            int column = 0;
+            for (int r = 0; r < SamplesPerInsert; ++r) {
+                const auto &s = std::get<Sample>(records.at(i + r));
+                samplesQuery.bindValue(column++, runId);
+                samplesQuery.bindValue(column++, ord + r);
+                samplesQuery.bindValue(column++, u64(s.seq));
+                samplesQuery.bindValue(column++, u64(s.tNs));
+                samplesQuery.bindValue(column++, qint64(s.exits));
+                samplesQuery.bindValue(column++, u64(s.cycles));
+                samplesQuery.bindValue(column++, u64(s.ownCpuid));
+            }
+            if (!samplesQuery.exec()) {
+                const auto error = samplesQuery.lastError().text();
+                db.rollback();
+                m_nextOrdinal.remove(runId);
+                return fail(QCoreApplication::translate("RunStore", "Cannot write records of run %1").arg(runId), error);
+            }
+            samples += SamplesPerInsert;
+            ord += SamplesPerInsert;
+            i += SamplesPerInsert - 1;
+            continue;
+        }
         if (const auto *s = std::get_if<Sample>(&record)) {
             sampleQuery.bindValue(0, runId);
             sampleQuery.bindValue(1, ord);

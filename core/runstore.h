@@ -9,6 +9,7 @@
 #include <QVector>
 
 #include <functional>
+#include <memory>
 
 namespace ExitScope {
 
@@ -54,6 +55,9 @@ private:
     bool fail(const QString &what, const QString &detail);
     qint64 nextOrdinal(qint64 runId);
 
+    // Prepared once per connection: preparing costs more than inserting a few hundred rows.
+    struct Statements;
+    std::unique_ptr<Statements> m_statements;
     QHash<qint64, qint64> m_nextOrdinal;
     QString m_connection;
     QString m_path;
