@@ -62,7 +62,9 @@ void BM_StoreAppendMixed(benchmark::State &state)
         state.SkipWithError("cannot open a run database");
         return;
     }
-    const auto runId = store.createRun(RunInfo{});
+    RunInfo info;
+    info.name = QStringLiteral("benchmark");
+    const auto runId = store.createRun(info);
     QVector<BufferedRecord> records;
     quint64 seq = 0;
     qint64 samples = 0;

@@ -253,6 +253,68 @@ private Q_SLOTS:
         QCOMPARE(info.markerCount, qint64(3));
     }
 
+    // Long runs of samples are written in multi-row statements; whatever the mix, order and values
+    // come back as they went in.
+    void largeMixedBatchesRoundTrip()
+    {
+        RunStore store;
+        QVERIFY(store.open(dbPath(QStringLiteral("large.sqlite"))));
+        const auto id = store.createRun(makeInfo(QStringLiteral("large")));
+        QVector<BufferedRecord> batch;
+        quint64 seq = 0;
+        const auto samples = [&](int count) {
+            for (int i = 0; i < count; ++i, ++seq)
+                batch.append(Sample{seq, seq * 7, quint32(0xFFFFFFF0u + seq), 0xFFFFFFFFFFFFFF00ULL + seq, seq * 3});
+        };
+        samples(100);
+        batch.append(makeMarker(seq++, MarkerKind::UserMark, 0, QStringLiteral("after 100")));
+        samples(63);
+        batch.append(GapRecord{seq, seq + 1});
+        seq += 2;
+        samples(64);
+        samples(129);
+        batch.append(Heartbeat{seq++, 1, 2});
+        samples(1);
+        const auto first = batch;
+        QVERIFY(store.appendRecords(id, first));
+        batch.clear();
+        samples(64);
+        batch.append(makeMarker(seq++, MarkerKind::UserMark, 0, QStringLiteral("last")));
+        const auto second = batch;
+        QVERIFY(store.appendRecords(id, second));
+
+        LoggingSink sink;
+        QVERIFY(store.replay(id, &sink));
+        QCOMPARE(sink.log, logOf(first + second));
+        RunInfo info;
+        QVERIFY(store.runInfo(id, &info));
+        QCOMPARE(info.sampleCount, qint64(100 + 63 + 64 + 129 + 1 + 64));
+        QCOMPARE(info.markerCount, qint64(2));
+    }
+
+    // One store object opened on one file, then on another: writes go to the file open now.
+    void reopeningOnAnotherFileWritesThere()
+    {
+        RunStore store;
+        QVERIFY(store.open(dbPath(QStringLiteral("first.sqlite"))));
+        const auto a = store.createRun(makeInfo(QStringLiteral("a")));
+        QVector<BufferedRecord> records;
+        for (quint64 i = 0; i < 70; ++i)
+            records.append(Synthetic::sample(i, 1'000'000));
+        QVERIFY(store.appendRecords(a, records));
+        QVERIFY(store.open(dbPath(QStringLiteral("second.sqlite"))));
+        const auto b = store.createRun(makeInfo(QStringLiteral("b")));
+        QVERIFY2(store.appendRecords(b, records), qPrintable(store.lastError()));
+        QVERIFY(store.appendRecords(b, records.mid(0, 3)));
+        RunInfo info;
+        QVERIFY(store.runInfo(b, &info));
+        QCOMPARE(info.name, QStringLiteral("b"));
+        QCOMPARE(info.sampleCount, qint64(73));
+        LoggingSink sink;
+        QVERIFY(store.replay(b, &sink));
+        QCOMPARE(sink.samples.size(), 73);
+    }
+
     void replayCanBeCancelled()
     {
         RunStore store;
