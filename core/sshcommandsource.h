@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "source.h"
+#include "sshtarget.h"
+
+#include <QThread>
+
+#include <atomic>
+
+namespace ExitScope {
+
+// The stream on the standard output of a command run on a host over SSH (libssh), typically
+// `exitscope-probe` on an L1 host. Connecting, verifying the host key, authenticating and reading all
+// happen on a thread of the source's own; the command's standard error is kept to explain a failure.
+class SshCommandSource : public Source
+{
+    Q_OBJECT
+public:
+    SshCommandSource(const SshTarget &target, const QString &command, QObject *parent = nullptr);
+    ~SshCommandSource() override;
+
+    QString description() const override;
+    void start() override;
+    void stop() override;
+
+private:
+    void run();
+
+    SshTarget m_target;
+    QString m_command;
+    QThread *m_worker = nullptr;
+    std::atomic<bool> m_stop{false};
+};
+
+} // namespace ExitScope
