@@ -128,7 +128,8 @@ in_root systemctl enable exitscope-net.service exitscope-l2-install.service exit
 # Units that only cost boot time in a lab, which is reached over SSH only.
 for unit in apt-daily.timer apt-daily-upgrade.timer e2scrub_all.timer e2scrub_reap.service fstrim.timer \
         man-db.timer systemd-timesyncd.service libvirt-guests.service cron.service getty@tty1.service \
-        serial-getty@ttyS0.service systemd-networkd.service systemd-networkd-wait-online.service; do
+        serial-getty@ttyS0.service systemd-networkd.service systemd-networkd-wait-online.service \
+        systemd-logind.service; do
     in_root systemctl mask "$unit" >/dev/null 2>&1 || true
 done
 # libvirt's default NAT network needs dnsmasq; the L2 guests of the lab have no network.
@@ -141,7 +142,7 @@ cp "$root/etc/ssh/ssh_host_ed25519_key.pub" "$out/ssh_host_ed25519_key.pub"
 ssh-keygen -q -t ed25519 -N '' -C exitscope-lab -f "$out/id_ed25519"
 install -d -m 0700 "$root/root/.ssh"
 install -m 0600 "$out/id_ed25519.pub" "$root/root/.ssh/authorized_keys"
-in_root passwd -l root >/dev/null
+in_root usermod -p '*' root
 
 in_root dpkg-query -W -f '${Package}=${Version}\n' | sort >"$out/manifest"
 
