@@ -10,6 +10,7 @@
 #include "processsource.h"
 #include "recorder.h"
 #include "runstore.h"
+#include "sshcommandsource.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -40,7 +41,8 @@ const char *const Description =
     "\n"
     "Commands:\n"
     "  record            Record a run from a recording (--file), a command's output (--command) or a\n"
-    "                    guest's agent (--connect URI --agent GUEST [--boot]).\n"
+    "                    guest's agent (--connect URI --agent GUEST [--boot]) or the host probe\n"
+    "                    (--connect qemu+ssh://… --probe [--rate HZ]).\n"
     "  runs              List the runs in the run database.\n"
     "  export RUN        Write a run as --csv, --png and/or --pdf.\n"
     "  spans RUN         Print the exits and cycles of each workload, I/O burst and boot span.\n"
@@ -92,6 +94,10 @@ int CommandLine::run(const QStringList &arguments)
                                    QStringLiteral("guest"));
     const QCommandLineOption boot(QStringLiteral("boot"),
                                   QStringLiteral("record --agent: start the guest once recording runs, to record its boot."));
+    const QCommandLineOption probe(QStringLiteral("probe"),
+                                   QStringLiteral("record: run exitscope-probe on the host of --connect (a qemu+ssh URI)."));
+    const QCommandLineOption rate(QStringLiteral("rate"), QStringLiteral("record --probe: readings per second (default 50)."),
+                                  QStringLiteral("hz"));
     const QCommandLineOption paced(QStringLiteral("paced"), QStringLiteral("record --file: replay at recorded speed."));
     const QCommandLineOption speed(QStringLiteral("speed"), QStringLiteral("record --file --paced: speed factor (default 1)."),
                                    QStringLiteral("factor"));
@@ -112,7 +118,7 @@ int CommandLine::run(const QStringList &arguments)
                                     QStringLiteral("release"));
     const QCommandLineOption guest(QStringLiteral("guest"), QStringLiteral("record: the guest measured."), QStringLiteral("name"));
     const QCommandLineOption quiet({QStringLiteral("q"), QStringLiteral("quiet")}, QStringLiteral("No progress on stderr."));
-    parser.addOptions({store, file, command, connectTo, agent, boot, paced, speed, duration, csv, png, pdf, size, subtractOwn, name, notes, host,
+    parser.addOptions({store, file, command, connectTo, agent, boot, probe, rate, paced, speed, duration, csv, png, pdf, size, subtractOwn, name, notes, host,
                        kernel, guest, quiet});
 
     if (!parser.parse(arguments))
@@ -134,6 +140,13 @@ int CommandLine::run(const QStringList &arguments)
     m_connect = parser.value(connectTo);
     m_agent = parser.value(agent);
     m_boot = parser.isSet(boot);
+    m_probe = parser.isSet(probe);
+    if (parser.isSet(rate)) {
+        bool ok = false;
+        m_rate = parser.value(rate).toInt(&ok);
+        if (!ok || m_rate < 1 || m_rate > 1000)
+            return usageError(QStringLiteral("--rate needs a whole number from 1 to 1000, not '%1'").arg(parser.value(rate)));
+    }
     m_csv = parser.value(csv);
     m_png = parser.value(png);
     m_pdf = parser.value(pdf);
@@ -262,8 +275,10 @@ int CommandLine::record()
 {
     if (!m_positional.isEmpty())
         return usageError(QStringLiteral("record takes no positional arguments"));
-    if (int(!m_file.isEmpty()) + int(!m_command.isEmpty()) + int(!m_agent.isEmpty()) != 1)
-        return usageError(QStringLiteral("record needs exactly one of --file, --command or --agent"));
+    if (int(!m_file.isEmpty()) + int(!m_command.isEmpty()) + int(!m_agent.isEmpty()) + int(m_probe) != 1)
+        return usageError(QStringLiteral("record needs exactly one of --file, --command, --agent or --probe"));
+    if (m_probe && m_connect.isEmpty())
+        return usageError(QStringLiteral("record --probe needs --connect with a qemu+ssh:// URI"));
     if (!m_agent.isEmpty() && m_connect.isEmpty())
         return usageError(QStringLiteral("record --agent needs --connect URI (e.g. the lab's: lab/labctl uri)"));
     if (m_boot && m_agent.isEmpty())
@@ -277,7 +292,13 @@ int CommandLine::record()
         return status;
 
     Source *source = nullptr;
-    if (!m_agent.isEmpty()) {
+    if (m_probe) {
+        SshTarget target;
+        QString error;
+        if (!SshTarget::fromLibvirtUri(m_connect, &target, &error))
+            return usageError(error);
+        source = new SshCommandSource(target, QStringLiteral("exitscope-probe --rate %1").arg(m_rate));
+    } else if (!m_agent.isEmpty()) {
         auto channel = new LibvirtChannelSource(m_connect, m_agent);
         QObject::connect(channel, &LibvirtChannelSource::channelStateChanged, channel, [this](bool open, const QString &reason) {
             if (!m_quiet)

@@ -44,6 +44,8 @@ private:
     QString m_connect;
     QString m_agent;
     bool m_boot = false;
+    bool m_probe = false;
+    int m_rate = 50;
     QString m_csv;
     QString m_png;
     QString m_pdf;

@@ -31,6 +31,7 @@ HostPanel::HostPanel(HostController *host, QWidget *parent)
     , m_destroy(new QPushButton(tr("Force off"), this))
     , m_record(new QPushButton(tr("Record agent"), this))
     , m_bootAndRecord(new QPushButton(tr("Boot and record"), this))
+    , m_probe(new QPushButton(tr("Record host probe"), this))
     , m_workload(new QComboBox(this))
     , m_amount(new QSpinBox(this))
     , m_markText(new QLineEdit(this))
@@ -47,6 +48,8 @@ HostPanel::HostPanel(HostController *host, QWidget *parent)
     m_bootAndRecord->setToolTip(tr("Start recording the guest's agent, then start the guest, so that the run "
                                    "shows what its boot costs."));
     m_destroy->setToolTip(tr("Pull the plug: the guest gets no chance to shut down."));
+    m_probe->setToolTip(tr("Run exitscope-probe on the host over SSH: the host's exits, also while a guest "
+                           "boots and before its agent runs."));
 
     m_workload->addItem(tr("Write MiB"), QStringLiteral("write"));
     m_workload->addItem(tr("Read MiB"), QStringLiteral("read"));
@@ -67,6 +70,7 @@ HostPanel::HostPanel(HostController *host, QWidget *parent)
     auto recordRow = new QHBoxLayout;
     recordRow->addWidget(m_record);
     recordRow->addWidget(m_bootAndRecord);
+    recordRow->addWidget(m_probe);
     auto workloadRow = new QHBoxLayout;
     workloadRow->addWidget(m_workload);
     workloadRow->addWidget(m_amount);
@@ -135,6 +139,7 @@ HostPanel::HostPanel(HostController *host, QWidget *parent)
             [this] { Q_EMIT recordAgentRequested(m_host->host().uri, selectedDomain(), false); });
     connect(m_bootAndRecord, &QPushButton::clicked, this,
             [this] { Q_EMIT recordAgentRequested(m_host->host().uri, selectedDomain(), true); });
+    connect(m_probe, &QPushButton::clicked, this, [this] { Q_EMIT recordProbeRequested(m_host->host().uri); });
     connect(m_workload, &QComboBox::currentIndexChanged, this, [this] {
         const bool mark = m_workload->currentData().toString() == QLatin1String("mark");
         m_amount->setVisible(!mark);
@@ -187,6 +192,7 @@ void HostPanel::updateButtons()
     m_destroy->setEnabled(connected && d && d->canDestroy());
     m_record->setEnabled(connected && d && d->hasAgentChannel && !m_agentRecording);
     m_bootAndRecord->setEnabled(connected && d && d->hasAgentChannel && d->canStart() && !m_agentRecording);
+    m_probe->setEnabled(connected && !m_agentRecording);
     for (auto w : std::initializer_list<QWidget *>{m_workload, m_amount, m_markText, m_run})
         w->setEnabled(m_agentRecording);
 }

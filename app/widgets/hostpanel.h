@@ -35,6 +35,8 @@ Q_SIGNALS:
     // Record the agent of this guest; startGuest: start it first, so that the run covers its boot.
     void recordAgentRequested(const QString &uri, const QString &domain, bool startGuest);
     void agentCommandRequested(const QString &line);
+    // Record exitscope-probe on the host itself, over SSH with the connection's credentials.
+    void recordProbeRequested(const QString &uri);
     void errorOccurred(const QString &message, const QString &details);
 
 private:
@@ -52,6 +54,7 @@ private:
     QPushButton *m_destroy;
     QPushButton *m_record;
     QPushButton *m_bootAndRecord;
+    QPushButton *m_probe;
     QComboBox *m_workload;
     QSpinBox *m_amount;
     QLineEdit *m_markText;

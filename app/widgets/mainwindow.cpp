@@ -13,6 +13,7 @@
 #include "runloader.h"
 #include "runstore.h"
 #include "spanmodel.h"
+#include "sshcommandsource.h"
 
 #include <QApplication>
 #include <QDockWidget>
@@ -81,6 +82,7 @@ MainWindow::MainWindow(QWidget *parent)
     addDockWidget(Qt::LeftDockWidgetArea, hostDock);
     connect(m_hostPanel, &HostPanel::errorOccurred, this, &MainWindow::reportError);
     connect(m_hostPanel, &HostPanel::recordAgentRequested, this, &MainWindow::recordAgent);
+    connect(m_hostPanel, &HostPanel::recordProbeRequested, this, [this](const QString &uri) { recordProbe(uri); });
     connect(m_hostPanel, &HostPanel::agentCommandRequested, this, [this](const QString &line) {
         if (m_agentSource)
             m_agentSource->sendCommand(line);
@@ -262,6 +264,21 @@ bool MainWindow::recordAgent(const QString &uri, const QString &domain, bool boo
     if (bootGuest)
         m_host->startDomain(domain);
     return true;
+}
+
+bool MainWindow::recordProbe(const QString &uri, int rateHz)
+{
+    SshTarget target;
+    QString error;
+    if (!SshTarget::fromLibvirtUri(uri, &target, &error)) {
+        reportError(tr("The host probe cannot be started"), error);
+        return false;
+    }
+    auto source = new SshCommandSource(target, QStringLiteral("exitscope-probe --rate %1").arg(rateHz));
+    RunInfo info;
+    info.name = tr("host probe on %1").arg(target.host);
+    info.host = m_host->host().hostname.isEmpty() ? target.host : m_host->host().hostname;
+    return record(source, info);
 }
 
 void MainWindow::stopRecording()

@@ -47,6 +47,8 @@ public:
     void connectToHost(const QString &uri);
     // Records the agent of a guest on the connected host; bootGuest starts the guest once recording runs.
     bool recordAgent(const QString &uri, const QString &domain, bool bootGuest);
+    // Records exitscope-probe on the host of a qemu+ssh URI.
+    bool recordProbe(const QString &uri, int rateHz = 50);
 
     bool exportCsv(const QString &path);
     bool exportImage(const QString &path, int width, int height);

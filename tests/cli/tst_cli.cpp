@@ -79,11 +79,11 @@ private Q_SLOTS:
         QTest::newRow("unknown option") << QStringList{QStringLiteral("runs"), QStringLiteral("--fly")}
                                         << QStringLiteral("Unknown option 'fly'");
         QTest::newRow("record without source") << QStringList{QStringLiteral("record"), QStringLiteral("--store"), store}
-                                               << QStringLiteral("exactly one of --file, --command or --agent");
+                                               << QStringLiteral("exactly one of --file, --command, --agent or --probe");
         QTest::newRow("record with two sources")
             << QStringList{QStringLiteral("record"), QStringLiteral("--file"), m_recording, QStringLiteral("--command"),
                            QStringLiteral("true")}
-            << QStringLiteral("exactly one of --file, --command or --agent");
+            << QStringLiteral("exactly one of --file, --command, --agent or --probe");
         QTest::newRow("bad size") << QStringList{QStringLiteral("export"), QStringLiteral("1"), QStringLiteral("--png"),
                                                  QStringLiteral("x.png"), QStringLiteral("--size"), QStringLiteral("big")}
                                   << QStringLiteral("--size must look like 1600x900");
@@ -95,6 +95,9 @@ private Q_SLOTS:
         QTest::newRow("boot without agent") << QStringList{QStringLiteral("record"), QStringLiteral("--file"), m_recording,
                                                            QStringLiteral("--boot")}
                                             << QStringLiteral("--boot goes with --agent");
+        QTest::newRow("probe without ssh") << QStringList{QStringLiteral("record"), QStringLiteral("--probe"), QStringLiteral("--connect"),
+                                                          QStringLiteral("qemu:///system")}
+                                           << QStringLiteral("does not reach its host over SSH");
         QTest::newRow("export without output") << QStringList{QStringLiteral("export"), QStringLiteral("1")}
                                                << QStringLiteral("at least one of --csv, --png, --pdf");
     }

@@ -124,6 +124,26 @@ private Q_SLOTS:
         m_sshd.waitForFinished(5000);
     }
 
+    void targetFromLibvirtUri()
+    {
+        SshTarget t;
+        QString error;
+        QVERIFY(SshTarget::fromLibvirtUri(
+            QStringLiteral("qemu+ssh://root@127.0.0.1:2222/system?keyfile=/k/id%20lab&known_hosts=/k/known_hosts&no_verify=0"), &t,
+            &error));
+        QCOMPARE(t.host, QStringLiteral("127.0.0.1"));
+        QCOMPARE(t.port, 2222);
+        QCOMPARE(t.user, QStringLiteral("root"));
+        QCOMPARE(t.keyFile, QStringLiteral("/k/id lab"));
+        QCOMPARE(t.knownHostsFile, QStringLiteral("/k/known_hosts"));
+        QVERIFY(SshTarget::fromLibvirtUri(QStringLiteral("qemu+libssh://ada@l1.example/system"), &t, &error));
+        QCOMPARE(t.port, 22);
+        QCOMPARE(t.user, QStringLiteral("ada"));
+        QVERIFY(t.keyFile.isEmpty());
+        QVERIFY(!SshTarget::fromLibvirtUri(QStringLiteral("qemu:///system"), &t, &error));
+        QVERIFY(error.contains(QLatin1String("does not reach its host over SSH")));
+    }
+
     void readsACommandsStream()
     {
         RecordBuffer records;
