@@ -26,7 +26,7 @@ vm_exits() {
 }
 
 # run_l2 SMP [TIMEOUT] [EXTRA-KERNEL-ARGS]: boot the L2 with SMP vCPUs and
-# print its console. If the L2 runs "exit_stats_check final", the VM pauses
+# print its console (see L2_LIVE below). If the L2 runs "exit_stats_check final", the VM pauses
 # itself; then KVM's per-VM exits statistic is read and printed as
 #   EXITSCOPE-L2-FINAL smp=N ours=T kvm=E
 # and the VM is stopped. Returns non-zero on timeout.
@@ -39,11 +39,17 @@ run_l2() {
 	con=/tmp/l2-console.$n
 	dbg=/tmp/l2-debugcon.$n
 	: >"$dbg"
+	# L2_LIVE=1 streams the L2 console straight to L1's console, so that
+	# the host sees its lines as they happen (for timing); the block
+	# printed afterwards is then empty.
+	serial="$con"
+	[ -z "${L2_LIVE:-}" ] || serial=/dev/console
+	: >"$con"
 	qemu-system-x86_64 -enable-kvm -cpu host -smp "$smp" -m 512 \
 		-kernel /l2/vmlinuz -initrd /l2/initrd.cpio \
 		-append "console=ttyS0 quiet panic=-1 $extra" \
 		-display none -nodefaults -no-reboot -monitor none \
-		-serial "file:$con" \
+		-serial "file:$serial" \
 		-chardev "file,id=dbg,path=$dbg" -device isa-debugcon,iobase=0x402,chardev=dbg \
 		-device pvpanic -action panic=pause </dev/null >/tmp/l2-qemu.$n 2>&1 &
 	pid=$!

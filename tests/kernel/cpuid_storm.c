@@ -41,6 +41,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: %s THREADS ITERATIONS\n", argv[0]);
 		return 1;
 	}
+	/* Lets a host that watches the console time the storm itself. */
+	printf("STORM-START threads=%ld iterations=%ld\n", threads, iterations);
+	fflush(stdout);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (i = 0; i < threads; i++)
 		if (pthread_create(&tid[i], NULL, storm, (void *)i)) {
@@ -53,5 +56,6 @@ int main(int argc, char **argv)
 	s = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
 	printf("STORM threads=%ld iterations=%ld seconds=%.3f exits_per_second=%.0f\n",
 	       threads, iterations, s, threads * iterations / s);
+	fflush(stdout);
 	return 0;
 }
