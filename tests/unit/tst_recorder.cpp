@@ -262,6 +262,35 @@ private Q_SLOTS:
         QCOMPARE(stored.failure, message);
     }
 
+    // The user stops a live recording: the command is ended, what it sent is stored, the run is complete.
+    void stoppingALiveCommandCompletesTheRun()
+    {
+        RunStore store;
+        QVERIFY(store.open(m_dir.filePath(QStringLiteral("cmd-stop.sqlite"))));
+        Recorder recorder(&store);
+        QSignalSpy finished(&recorder, &Recorder::finished);
+        QSignalSpy failed(&recorder, &Recorder::failed);
+        QSignalSpy updated(&recorder, &Recorder::updated);
+        QVERIFY(recorder.start(new ProcessSource(QStringLiteral(EXITSCOPE_TEST_EMITTER),
+                                                 {QStringLiteral("--samples"), QStringLiteral("100000"),
+                                                  QStringLiteral("--interval-ms"), QStringLiteral("5")}),
+                               {}));
+        QTRY_VERIFY_WITH_TIMEOUT(recorder.series().size() >= 20, Timeout);
+        recorder.stop();
+        QVERIFY(!recorder.isRecording());
+        QCOMPARE(finished.size(), 1);
+        QVERIFY(failed.isEmpty());
+        QVERIFY(!updated.isEmpty());
+        const auto seqs = storedSampleSeqs(&store, recorder.runId());
+        QVERIFY(seqs.size() >= 20 && seqs.size() < 100000);
+        QCOMPARE(seqs, seqRange(1, quint64(seqs.size())));
+        QCOMPARE(qsizetype(recorder.series().size()), seqs.size());
+        RunInfo stored;
+        QVERIFY(store.runInfo(recorder.runId(), &stored));
+        QCOMPARE(stored.state, RunInfo::State::Complete);
+        QVERIFY(stored.finishedAt.isValid());
+    }
+
     void missingProgramFails()
     {
         const auto program = QStringLiteral("exitscope-no-such-program-%1").arg(QCoreApplication::applicationPid());
