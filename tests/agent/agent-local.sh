@@ -53,12 +53,12 @@ commands)
         sleep 0.2
         printf 'cpu 0.2\nbogus command\nrate 5000\nwrite 0\n'
         sleep 1.5
-    } | "$agent" -o - --no-discovery --rate 200 --no-io --duration 2 >stream.exs 2>stderr.txt ||
+    } | "$agent" -o - --no-discovery --rate 200 --no-io --reasons 0x72,0x78 --duration 2 >stream.exs 2>stderr.txt ||
         fail "exitscope-agent failed: $(cat stderr.txt)"
     cat stderr.txt
     judge stream.exs --source agent --min-handshakes 3 --min-samples 150 --clean --own-increasing \
         --marker boot=boot: --marker mark="first mark" --marker workload-start="idle 0.5" \
-        --marker workload-end=ok --pairs --error 4 --period-ns 10000000 --no-drops
+        --marker workload-end=ok --pairs --error 4 --period-ns 10000000 --no-drops --reason 0x72 --reason 0x78
     # 'cpu 0.2' arrived while 'idle 0.5' was running: rejected as busy.
     "$check" stream.exs | grep -q 'busy with' || fail "a second workload was not rejected as busy"
     "$check" stream.exs | grep -q "unknown command 'bogus command'" || fail "an unknown command was not rejected"

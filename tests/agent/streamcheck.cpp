@@ -120,6 +120,8 @@ void usage()
                  "                         whose text starts with PREFIX\n"
                  "  --pairs                every start marker has its end marker (same span, later, exits\n"
                  "                         not smaller) and every end its start\n"
+                 "  --reason CODE          reason samples for exit reason CODE are present\n"
+                 "  --reason-grows CODE    ... and its count grows, never going backwards\n"
                  "  --period-ns N          the last handshake's sampling period is N\n"
                  "  --continues FILE       same session as FILE's first handshake, and sequence numbers\n"
                  "                         after FILE's last one\n");
@@ -316,6 +318,23 @@ int main(int argc, char **argv)
             }
             for (const Marker &m : std::as_const(open))
                 fail(QStringLiteral("start marker seq %1 (span %2, '%3') never ended").arg(m.seq).arg(m.span).arg(m.text));
+        } else if (opt == QLatin1String("--reason") || opt == QLatin1String("--reason-grows")) {
+            bool ok = false;
+            const QString v = value();
+            const quint32 code = v.toUInt(&ok, 0);
+            QVector<ReasonSample> rs;
+            for (const ReasonSample &r : std::as_const(c.reasons))
+                if (r.reason == code)
+                    rs.append(r);
+            if (!ok || rs.isEmpty())
+                fail(QStringLiteral("no reason samples for exit reason %1").arg(v));
+            else if (opt == QLatin1String("--reason-grows")) {
+                for (qsizetype i = 1; i < rs.size(); ++i)
+                    if (rs[i].cycles < rs[i - 1].cycles || quint32(rs[i].exits - rs[i - 1].exits) > 0x80000000u)
+                        fail(QStringLiteral("reason %1 went backwards at seq %2").arg(v).arg(rs[i].seq));
+                if (rs.last().exits == rs.first().exits)
+                    fail(QStringLiteral("reason %1 never moved over %2 reason samples").arg(v).arg(rs.size()));
+            }
         } else if (opt == QLatin1String("--period-ns")) {
             const quint64 want = value().toULongLong();
             if (c.handshakes.isEmpty() || c.handshakes.last().periodNs != want)

@@ -194,6 +194,9 @@ else
             --no-errors --no-drops --period-ns $((1000000000 / rate))
     done
 
+    [[ $(cat probe-reasons.rc) == 0 ]] || fail "exitscope-probe --reasons exited with $(cat probe-reasons.rc): $(cat probe-reasons.err)"
+    judge probe-reasons.exs --source probe --clean --reason-grows 0x72 --reason-grows 0x78
+
     # --once in L2: same bytes as the original program apart from the values, and the values grow.
     once_check l2-functional-console.log
     [[ $(wc -l <once.out) -eq 4 ]] || fail "--once printed $(wc -l <once.out) lines over two runs, expected 4: $(cat once.out)"
