@@ -15,6 +15,10 @@ void Source::setSink(RecordSink *sink)
 
 void Source::deliverBytes(QByteArrayView bytes)
 {
+    if (m_rawCopy && m_rawCopy->write(bytes.data(), bytes.size()) != bytes.size()) {
+        qWarning("cannot save the raw stream: %s", qPrintable(m_rawCopy->errorString()));
+        m_rawCopy = nullptr; // the run itself is still stored; say so once
+    }
     const auto before = m_parser.stats().records;
     m_parser.feed(bytes);
     if (m_parser.stats().records != before)

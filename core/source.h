@@ -4,6 +4,7 @@
 #include "parserstats.h"
 #include "streamparser.h"
 
+#include <QIODevice>
 #include <QObject>
 
 namespace ExitScope {
@@ -27,6 +28,9 @@ public:
     virtual void stop() = 0;
 
     const ParserStats &stats() const { return m_parser.stats(); }
+    // Also writes every byte received, as received, to this device: a recording file (*.exs) that
+    // replays exactly, damage included. The device must outlive the source's input.
+    void setRawCopy(QIODevice *device) { m_rawCopy = device; }
     bool isRunning() const { return m_running; }
 
 Q_SIGNALS:
@@ -50,6 +54,7 @@ protected:
 
 private:
     bool m_running = false;
+    QIODevice *m_rawCopy = nullptr;
 };
 
 } // namespace ExitScope

@@ -16,6 +16,7 @@
 #include <QCoreApplication>
 #include <QElapsedTimer>
 #include <QEventLoop>
+#include <QFile>
 #include <QFileInfo>
 #include <QProcess>
 #include <QRegularExpression>
@@ -103,6 +104,9 @@ int CommandLine::run(const QStringList &arguments)
                                    QStringLiteral("factor"));
     const QCommandLineOption duration(QStringLiteral("duration"), QStringLiteral("record: stop after this many seconds."),
                                       QStringLiteral("seconds"));
+    const QCommandLineOption saveStream(QStringLiteral("save-stream"),
+                                        QStringLiteral("record: also save the stream as received, as a recording (*.exs)."),
+                                        QStringLiteral("path"));
     const QCommandLineOption csv(QStringLiteral("csv"), QStringLiteral("Write the run as CSV."), QStringLiteral("path"));
     const QCommandLineOption png(QStringLiteral("png"), QStringLiteral("Write the plot as PNG."), QStringLiteral("path"));
     const QCommandLineOption pdf(QStringLiteral("pdf"), QStringLiteral("Write the plot as PDF."), QStringLiteral("path"));
@@ -118,7 +122,7 @@ int CommandLine::run(const QStringList &arguments)
                                     QStringLiteral("release"));
     const QCommandLineOption guest(QStringLiteral("guest"), QStringLiteral("record: the guest measured."), QStringLiteral("name"));
     const QCommandLineOption quiet({QStringLiteral("q"), QStringLiteral("quiet")}, QStringLiteral("No progress on stderr."));
-    parser.addOptions({store, file, command, connectTo, agent, boot, probe, rate, paced, speed, duration, csv, png, pdf, size, subtractOwn, name, notes, host,
+    parser.addOptions({store, file, command, connectTo, agent, boot, probe, rate, paced, speed, duration, saveStream, csv, png, pdf, size, subtractOwn, name, notes, host,
                        kernel, guest, quiet});
 
     if (!parser.parse(arguments))
@@ -148,6 +152,7 @@ int CommandLine::run(const QStringList &arguments)
             return usageError(QStringLiteral("--rate needs a whole number from 1 to 1000, not '%1'").arg(parser.value(rate)));
     }
     m_csv = parser.value(csv);
+    m_saveStream = parser.value(saveStream);
     m_png = parser.value(png);
     m_pdf = parser.value(pdf);
     m_size = parser.value(size);
@@ -314,6 +319,15 @@ int CommandLine::record()
             return usageError(QStringLiteral("--command is empty"));
         const auto program = words.takeFirst();
         source = new ProcessSource(program, words);
+    }
+    QFile rawCopy(m_saveStream);
+    if (!m_saveStream.isEmpty()) {
+        if (!rawCopy.open(QIODevice::WriteOnly)) {
+            err(QStringLiteral("exitscope-cli: cannot write %1: %2").arg(m_saveStream, rawCopy.errorString()));
+            delete source;
+            return Failed;
+        }
+        source->setRawCopy(&rawCopy);
     }
     RunInfo info;
     info.name = m_name;

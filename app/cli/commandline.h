@@ -47,6 +47,7 @@ private:
     bool m_probe = false;
     int m_rate = 50;
     QString m_csv;
+    QString m_saveStream;
     QString m_png;
     QString m_pdf;
     QString m_size;

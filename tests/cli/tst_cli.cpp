@@ -214,6 +214,14 @@ private Q_SLOTS:
         QVERIFY(r.err.contains(QLatin1String("Everything received before this point is stored in run 1")));
         r = cli({QStringLiteral("runs"), QStringLiteral("--store"), store});
         QVERIFY2(r.out.contains(QLatin1String("1\t200\tfailed\t")), qPrintable(r.out));
+        // The raw copy is the stream byte for byte, so it replays into the same run.
+        const auto saved = path(QStringLiteral("saved.exs"));
+        r = cli({QStringLiteral("record"), QStringLiteral("--store"), store, QStringLiteral("--command"), command,
+                 QStringLiteral("--save-stream"), saved});
+        QCOMPARE(r.code, 1);
+        QFile savedFile(saved);
+        QVERIFY(savedFile.open(QIODevice::ReadOnly));
+        QCOMPARE(savedFile.readAll(), TestFixture::makeStream());
     }
 
     void missingProgramAndFile()
