@@ -282,6 +282,25 @@ private Q_SLOTS:
         QCOMPARE(series.cyclesPerExit(3), 100.0);
     }
 
+    // A new probe process on the same host: a new session, but CLOCK_BOOTTIME went on, so the interval
+    // is real and has a rate; only the sender's own CPUID count starts over.
+    void newSessionOnTheSameClockKeepsItsRate()
+    {
+        ExitSeries series;
+        series.beginSession(session(0xA, 100'000'000));
+        series.append({1, 10 * Second, 1'000, 100'000, 50});
+        series.beginSession(session(0xC, 100'000'000));
+        series.append({1, 12 * Second, 5'000, 300'000, 2});
+        const auto &p = series.at(1);
+        QVERIFY(p.flags & SeriesPoint::NewSession);
+        QCOMPARE(p.t, 2.0);
+        QCOMPARE(p.interval, 2.0);
+        QCOMPARE(series.exitsPerSecond(1), 2'000.0);
+        QCOMPARE(p.deltaOwn, quint64(2));
+        series.setSubtractOwnExits(true);
+        QCOMPARE(series.exitsPerSecond(1), 1'999.0);
+    }
+
     // The sender repeats its handshake whenever a reader reconnects: same session, nothing restarted.
     void reconnectHandshakeIsNotANewSession()
     {
