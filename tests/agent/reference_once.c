@@ -2,13 +2,13 @@
 /*
  * The original test program for the 0x4FFFFFFF leaf, unchanged in behaviour:
  * `exitscope-agent --once` must print exactly what this prints, apart from
- * the counter values.
+ * the counter values. (__asm__ instead of asm only so that it builds as ISO C.)
  */
 #include <stdio.h>
 
 static inline void native_cpuid(unsigned int *eax, unsigned int *ebx, unsigned int *ecx, unsigned int *edx)
 {
-	asm volatile("cpuid" : "=a"(*eax), "=b"(*ebx), "=c"(*ecx), "=d"(*edx) : "0"(*eax), "2"(*ecx));
+	__asm__ volatile("cpuid" : "=a"(*eax), "=b"(*ebx), "=c"(*ecx), "=d"(*edx) : "0"(*eax), "2"(*ecx));
 }
 
 int main(void)
