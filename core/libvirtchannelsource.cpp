@@ -5,7 +5,6 @@
 
 #include <QCoreApplication>
 #include <QLoggingCategory>
-#include <QPointer>
 
 #include <libvirt/libvirt.h>
 
@@ -70,18 +69,7 @@ void LibvirtChannelSource::sendCommand(const QString &line)
 
 void LibvirtChannelSource::readLoop()
 {
-    // Everything that reaches the source's thread goes through here; a source deleted meanwhile
-    // drops it.
-    QPointer<LibvirtChannelSource> self(this);
-    const auto post = [self](auto &&function) {
-        QMetaObject::invokeMethod(
-            self.data(),
-            [self, function] {
-                if (self)
-                    function(self.data());
-            },
-            Qt::QueuedConnection);
-    };
+    const auto post = [this](auto &&function) { postToSource(this, function); };
     const auto fatal = [&](const QString &message, const QString &error) {
         const auto hint = LibvirtError::hint(error);
         const QString details = hint.isEmpty() ? error : error + QStringLiteral("\n\n") + hint;

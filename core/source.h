@@ -6,6 +6,7 @@
 
 #include <QIODevice>
 #include <QObject>
+#include <QPointer>
 
 namespace ExitScope {
 
@@ -45,6 +46,21 @@ Q_SIGNALS:
     void failed(const QString &message, const QString &details);
 
 protected:
+    // For sources that read on a thread of their own: runs function(source) on the source's thread,
+    // unless the source is gone by then. The source must outlive the worker thread (join it first).
+    template<typename Derived, typename Function>
+    static void postToSource(Derived *source, Function function)
+    {
+        QPointer<Derived> guard(source);
+        QMetaObject::invokeMethod(
+            source,
+            [guard, function] {
+                if (guard)
+                    function(guard.data());
+            },
+            Qt::QueuedConnection);
+    }
+
     void deliverBytes(QByteArrayView bytes);
     void markStarted();
     void endOfInput();

@@ -3,7 +3,6 @@
 
 #include <QCoreApplication>
 #include <QLoggingCategory>
-#include <QPointer>
 
 #include <libssh/libssh.h>
 
@@ -85,16 +84,7 @@ void SshCommandSource::stop()
 
 void SshCommandSource::run()
 {
-    QPointer<SshCommandSource> self(this);
-    const auto post = [self](auto &&function) {
-        QMetaObject::invokeMethod(
-            self.data(),
-            [self, function] {
-                if (self)
-                    function(self.data());
-            },
-            Qt::QueuedConnection);
-    };
+    const auto post = [this](auto &&function) { postToSource(this, function); };
     const auto fail = [&](const QString &message, const QString &details) {
         qCWarning(lcSsh) << message << details;
         post([message, details](SshCommandSource *source) { source->failWith(message, details); });

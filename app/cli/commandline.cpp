@@ -221,19 +221,24 @@ int CommandLine::openStore(RunStore &store, bool mustExist)
     return Ok;
 }
 
-int CommandLine::loadRun(RunStore &store, const QString &idText, ExitSeries *series, qint64 *runId)
+int CommandLine::findRun(RunStore &store, const QString &idText, qint64 *runId)
 {
     bool ok = false;
     *runId = idText.toLongLong(&ok);
-    if (!ok || *runId <= 0) {
-        usageError(QStringLiteral("'%1' is not a run number; 'exitscope-cli runs' lists them").arg(idText));
-        return Usage;
-    }
+    if (!ok || *runId <= 0)
+        return usageError(QStringLiteral("'%1' is not a run number; 'exitscope-cli runs' lists them").arg(idText));
     RunInfo info;
     if (!store.runInfo(*runId, &info)) {
         err(QStringLiteral("exitscope-cli: there is no run %1 in %2").arg(*runId).arg(m_storePath));
         return NoSuchRun;
     }
+    return Ok;
+}
+
+int CommandLine::loadRun(RunStore &store, const QString &idText, ExitSeries *series, qint64 *runId)
+{
+    if (const int status = findRun(store, idText, runId))
+        return status;
     series->setSubtractOwnExits(m_subtractOwn);
     if (!store.replay(*runId, series)) {
         err(QStringLiteral("exitscope-cli: ") + store.lastError());
@@ -496,17 +501,11 @@ int CommandLine::renameRun()
     if (m_positional.size() != 2)
         return usageError(QStringLiteral("rename takes a run number and a name"));
     RunStore store;
+    qint64 runId = 0;
     if (const int status = openStore(store, true))
         return status;
-    bool ok = false;
-    const auto runId = m_positional.first().toLongLong(&ok);
-    if (!ok)
-        return usageError(QStringLiteral("'%1' is not a run number").arg(m_positional.first()));
-    RunInfo info;
-    if (!store.runInfo(runId, &info)) {
-        err(QStringLiteral("exitscope-cli: there is no run %1 in %2").arg(runId).arg(m_storePath));
-        return NoSuchRun;
-    }
+    if (const int status = findRun(store, m_positional.first(), &runId))
+        return status;
     if (!store.renameRun(runId, m_positional.at(1))) {
         err(QStringLiteral("exitscope-cli: ") + store.lastError());
         return Failed;
@@ -519,17 +518,11 @@ int CommandLine::deleteRun()
     if (m_positional.size() != 1)
         return usageError(QStringLiteral("delete takes one run number"));
     RunStore store;
+    qint64 runId = 0;
     if (const int status = openStore(store, true))
         return status;
-    bool ok = false;
-    const auto runId = m_positional.first().toLongLong(&ok);
-    if (!ok)
-        return usageError(QStringLiteral("'%1' is not a run number").arg(m_positional.first()));
-    RunInfo info;
-    if (!store.runInfo(runId, &info)) {
-        err(QStringLiteral("exitscope-cli: there is no run %1 in %2").arg(runId).arg(m_storePath));
-        return NoSuchRun;
-    }
+    if (const int status = findRun(store, m_positional.first(), &runId))
+        return status;
     if (!store.deleteRun(runId)) {
         err(QStringLiteral("exitscope-cli: ") + store.lastError());
         return Failed;

@@ -30,6 +30,8 @@ private:
     int deleteRun();
 
     int openStore(RunStore &store, bool mustExist);
+    // Checks that idText names a run of the store: Ok, Usage or NoSuchRun (with the message printed).
+    int findRun(RunStore &store, const QString &idText, qint64 *runId);
     int loadRun(RunStore &store, const QString &idText, ExitSeries *series, qint64 *runId);
     int writeOutputs(const ExitSeries &series);
     bool parseSize(int *width, int *height);
