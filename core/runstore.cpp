@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "runstore.h"
 
-#include <algorithm>
-
 #include <QAtomicInteger>
 #include <QCoreApplication>
 #include <QDir>
@@ -79,8 +77,9 @@ Handshake handshakeFromJson(const QString &json)
 
 namespace {
 // Qt SQL's cost per executed statement is several times SQLite's cost per row, so runs of samples
-// (most of any batch) go in as multi-row inserts.
+// (most of any batch) go in as multi-row inserts: 64 rows at a time, the rest of a run 8 at a time.
 constexpr int SamplesPerInsert = 64;
+constexpr int FewSamplesPerInsert = 8;
 } // namespace
 
 struct RunStore::Statements
@@ -88,11 +87,13 @@ struct RunStore::Statements
     explicit Statements(const QSqlDatabase &db)
         : sample(db)
         , samples(db)
+        , fewSamples(db)
         , event(db)
     {
     }
     QSqlQuery sample;
     QSqlQuery samples; // SamplesPerInsert rows
+    QSqlQuery fewSamples; // FewSamplesPerInsert rows
     QSqlQuery event;
 };
 
@@ -390,15 +391,18 @@ bool RunStore::appendRecords(qint64 runId, const QVector<BufferedRecord> &record
                     db.lastError().text());
     if (!m_statements) {
         auto statements = std::make_unique<Statements>(db);
-        QStringList rows;
-        for (int r = 0; r < SamplesPerInsert; ++r)
-            rows << QStringLiteral("(?, ?, ?, ?, ?, ?, ?)");
+        const auto multiRow = [](int rows) -> QString {
+            return QStringLiteral("INSERT INTO samples VALUES ")
+                + QStringList(rows, QStringLiteral("(?, ?, ?, ?, ?, ?, ?)")).join(QLatin1Char(','));
+        };
         if (!statements->sample.prepare(QStringLiteral("INSERT INTO samples VALUES (?, ?, ?, ?, ?, ?, ?)"))
-            || !statements->samples.prepare(QStringLiteral("INSERT INTO samples VALUES ") + rows.join(QLatin1Char(',')))
+            || !statements->samples.prepare(multiRow(SamplesPerInsert))
+            || !statements->fewSamples.prepare(multiRow(FewSamplesPerInsert))
             || !statements->event.prepare(
                 QStringLiteral("INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"))) {
             const auto error = statements->sample.lastError().isValid() ? statements->sample.lastError().text()
                 : statements->samples.lastError().isValid()             ? statements->samples.lastError().text()
+                : statements->fewSamples.lastError().isValid()          ? statements->fewSamples.lastError().text()
                                                                         : statements->event.lastError().text();
             db.rollback();
             return fail(QCoreApplication::translate("RunStore", "Cannot write to the run database"), error);
@@ -406,7 +410,6 @@ bool RunStore::appendRecords(qint64 runId, const QVector<BufferedRecord> &record
         m_statements = std::move(statements);
     }
     QSqlQuery &sampleQuery = m_statements->sample;
-    QSqlQuery &samplesQuery = m_statements->samples;
     QSqlQuery &eventQuery = m_statements->event;
 
     qint64 ord = nextOrdinal(runId);
@@ -424,11 +427,14 @@ bool RunStore::appendRecords(qint64 runId, const QVector<BufferedRecord> &record
     for (qsizetype i = 0; i < records.size(); ++i) {
         const auto &record = records.at(i);
         bool ok = true;
-        if (i + SamplesPerInsert <= records.size()
-            && std::all_of(records.begin() + i, records.begin() + i + SamplesPerInsert,
-                           [](const BufferedRecord &r) { return std::holds_alternative<Sample>(r); })) {
+        int run = 0;
+        while (run < SamplesPerInsert && i + run < records.size() && std::holds_alternative<Sample>(records.at(i + run)))
+            ++run;
+        if (run >= FewSamplesPerInsert) {
+            const int rows = run == SamplesPerInsert ? SamplesPerInsert : FewSamplesPerInsert;
+            QSqlQuery &samplesQuery = rows == SamplesPerInsert ? m_statements->samples : m_statements->fewSamples;
             int column = 0;
-            for (int r = 0; r < SamplesPerInsert; ++r) {
+            for (int r = 0; r < rows; ++r) {
                 const auto &s = std::get<Sample>(records.at(i + r));
                 samplesQuery.bindValue(column++, runId);
                 samplesQuery.bindValue(column++, ord + r);
@@ -444,9 +450,9 @@ bool RunStore::appendRecords(qint64 runId, const QVector<BufferedRecord> &record
                 m_nextOrdinal.remove(runId);
                 return fail(QCoreApplication::translate("RunStore", "Cannot write records of run %1").arg(runId), error);
             }
-            samples += SamplesPerInsert;
-            ord += SamplesPerInsert;
-            i += SamplesPerInsert - 1;
+            samples += rows;
+            ord += rows;
+            i += rows - 1;
             continue;
         }
         if (const auto *s = std::get_if<Sample>(&record)) {
