@@ -9,7 +9,9 @@
 #include <QFile>
 #include <QMap>
 
+#include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 
 using namespace ExitScope;
 

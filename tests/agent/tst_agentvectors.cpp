@@ -10,6 +10,7 @@
 #include <QFile>
 #include <QTest>
 
+#include <typeinfo>
 #include <variant>
 
 using namespace ExitScope;
