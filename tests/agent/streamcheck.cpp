@@ -113,6 +113,7 @@ void usage()
                  "  --min-samples N        at least N samples\n"
                  "  --max-samples N        at most N samples (0: none)\n"
                  "  --clean                no sequence gaps, no damaged or unknown bytes\n"
+                 "  --max-lost N           at most N records missing in sequence gaps, no damaged bytes\n"
                  "  --monotonic            unwrapped exits and cycles never decrease\n"
                  "  --own-increasing       own_cpuid grows with every sample of a session\n"
                  "  --no-drops             every heartbeat reports 0 dropped records\n"
@@ -254,6 +255,16 @@ int main(int argc, char **argv)
                          .arg(stats.malformed)
                          .arg(stats.skippedBytes)
                          .arg(stats.unknown));
+        } else if (opt == QLatin1String("--max-lost")) {
+            const quint64 n = value().toULongLong();
+            if (stats.malformed || stats.skippedBytes || stats.unknown || stats.lostRecords > n)
+                fail(QStringLiteral("lost %1 records in %2 gaps (%3), at most %4 allowed; malformed %5, skipped bytes %6")
+                         .arg(stats.lostRecords)
+                         .arg(stats.gaps)
+                         .arg(c.gaps.join(QLatin1String(", ")))
+                         .arg(n)
+                         .arg(stats.malformed)
+                         .arg(stats.skippedBytes));
         } else if (opt == QLatin1String("--monotonic")) {
             for (qsizetype i = 1; i < readings.size(); ++i) {
                 const Reading &a = readings[i - 1], &b = readings[i];

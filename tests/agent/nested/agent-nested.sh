@@ -216,10 +216,11 @@ else
         --marker workload-start="read 16" --marker io-start=vda --marker io-end=vda --pairs --no-drops
     judge functional.2 --source agent --abi --clean --monotonic --own-increasing --min-handshakes 2 \
         --continues functional.1 --marker mark="nested done" --period-ns 5000000 --min-samples 200
-    # Recovery: what the agent queued while nobody read reaches the second reader, then a handshake; the
-    # two captures together are one stream without a gap.
+    # Recovery: what the agent queued while nobody read reaches the second reader, then a handshake. The
+    # two captures together are one stream, but for what was in flight when the first reader closed (in
+    # its socket buffer, or in QEMU): the agent cannot know about those, the reader sees them as a gap.
     cat functional.1 functional.2 >functional.both
-    judge functional.both --clean --monotonic --own-increasing
+    judge functional.both --max-lost 8 --monotonic --own-increasing
 
     # Measurements: one session per run (see l2-init); the first is the baseline.
     [[ $(cat measure-portclient.rc) == 0 ]] || fail "the measured L2 did not power off in time"
