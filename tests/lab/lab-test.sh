@@ -164,7 +164,7 @@ patched-stream)
     uri=$("$labctl" uri)
     for domain in exitscope-l2 exitscope-l2-4cpu; do
         echo "== $domain"
-        "$check" --uri "$uri" --domain "$domain" --start --seconds 60 --min-samples 100 --expect patched \
+        "$check" --uri "$uri" --domain "$domain" --start --seconds 150 --min-samples 100 --expect patched \
             || fail "$domain: the agent's stream did not show growing counts"
         [[ $(domain_state "$uri" "$domain") == "shut off" ]] || fail "$domain still runs after the check"
     done

@@ -1,17 +1,25 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 //
-// Reads an L2 guest's exitscope-agent stream through libvirt (virDomainOpenChannel) from the lab's L1
-// host, parses it with the core StreamParser and checks what arrived.
+// Reads an L2 guest's exitscope-agent stream from the lab's L1 host with core's LibvirtChannelSource
+// (virDomainOpenChannel over the lab's libvirt URI), which parses it with StreamParser, and checks what
+// arrived. The domain is started and destroyed with libvirt's C API.
 //
 // usage: lab_channel_check --uri URI --domain NAME [--start] [--seconds N] [--min-samples N]
-//                          [--expect any|stock|patched]
+//                          [--expect any|stock|patched] [--reader core|direct]
 //   --start    start the domain if it is not running (and destroy it again at the end)
 //   --expect   stock:   the agent reports that the leaves are not present and sends no samples
 //              patched: a handshake with a non-zero ABI version and samples whose exit count grows
+//   --reader   core (default): read with ExitScope's LibvirtChannelSource, the way the application does;
+//              direct: read with a blocking libvirt stream here and parse with core's StreamParser, which
+//              separates a problem of the lab from one of the source
 // Exit status 0 if every check holds, 1 otherwise; what was seen is printed either way.
 
+#include "libvirtchannelsource.h"
 #include "recordsink.h"
 #include "streamparser.h"
+
+#include <QCoreApplication>
+#include <QTimer>
 
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
@@ -24,8 +32,6 @@
 #include <unistd.h>
 
 namespace {
-
-const char *const ChannelName = "org.exitscope.agent.0";
 
 class Recorder : public ExitScope::RecordSink
 {
@@ -88,7 +94,7 @@ void usage()
 {
     std::fprintf(stderr,
                  "usage: lab_channel_check --uri URI --domain NAME [--start] [--seconds N] "
-                 "[--min-samples N] [--expect any|stock|patched]\n");
+                 "[--min-samples N] [--expect any|stock|patched] [--reader core|direct]\n");
     std::exit(2);
 }
 
@@ -96,9 +102,11 @@ void usage()
 
 int main(int argc, char **argv)
 {
+    QCoreApplication app(argc, argv);
     std::string uri;
     std::string domainName;
     std::string expect = "any";
+    std::string reader = "core";
     bool start = false;
     int seconds = 20;
     quint64 minSamples = 20;
@@ -111,6 +119,8 @@ int main(int argc, char **argv)
             domainName = argv[++i];
         else if (arg == "--expect" && hasValue)
             expect = argv[++i];
+        else if (arg == "--reader" && hasValue)
+            reader = argv[++i];
         else if (arg == "--seconds" && hasValue)
             seconds = std::atoi(argv[++i]);
         else if (arg == "--min-samples" && hasValue)
@@ -121,7 +131,7 @@ int main(int argc, char **argv)
             usage();
     }
     if (uri.empty() || domainName.empty() || seconds <= 0
-        || (expect != "any" && expect != "stock" && expect != "patched"))
+        || (expect != "any" && expect != "stock" && expect != "patched") || (reader != "core" && reader != "direct"))
         usage();
 
     // A blocking read that never returns must not hang the test: SIGALRM ends the process (a failure).
@@ -143,37 +153,66 @@ int main(int argc, char **argv)
         started = true;
     }
 
-    virStreamPtr stream = virStreamNew(conn, 0);
-    if (!stream)
-        fail("cannot create a libvirt stream");
-    if (virDomainOpenChannel(dom, ChannelName, stream, 0) < 0)
-        fail("virDomainOpenChannel(org.exitscope.agent.0) failed");
-
     Recorder recorder;
-    ExitScope::StreamParser parser(&recorder);
-    char buffer[4096];
-    const time_t deadline = time(nullptr) + seconds;
-    while (time(nullptr) < deadline) {
-        const int got = virStreamRecv(stream, buffer, sizeof buffer);
-        if (got < 0)
-            fail("reading the channel failed");
-        if (got == 0) {
-            std::fprintf(stderr, "lab_channel_check: the channel was closed by the guest side\n");
-            break;
-        }
-        parser.feed(QByteArrayView(buffer, got));
+    bool sourceFailed = false;
+    const auto readWithCore = [&]() -> ExitScope::ParserStats {
+        ExitScope::LibvirtChannelSource source(QString::fromStdString(uri), QString::fromStdString(domainName));
+        source.setSink(&recorder);
+        QObject::connect(&source, &ExitScope::Source::failed, &app,
+                         [&](const QString &message, const QString &details) {
+                             std::fprintf(stderr, "lab_channel_check: the channel source failed: %s (%s)\n",
+                                          message.toStdString().c_str(), details.toStdString().c_str());
+                             sourceFailed = true;
+                             app.quit();
+                         });
+        QObject::connect(&source, &ExitScope::LibvirtChannelSource::channelStateChanged, &app,
+                         [](bool open, const QString &reason) {
+                             std::fprintf(stderr, "lab_channel_check: channel %s%s%s\n", open ? "open" : "closed",
+                                          reason.isEmpty() ? "" : ": ", reason.toStdString().c_str());
+                         });
         // A stock host sends no samples, only the error; no need to wait out the whole period.
-        if (expect == "stock" && recorder.leafNotPresent && recorder.handshakes > 0)
-            break;
-    }
-    virStreamAbort(stream);
-    virStreamFree(stream);
+        QObject::connect(&source, &ExitScope::Source::recordsDelivered, &app, [&] {
+            if (expect == "stock" && recorder.leafNotPresent && recorder.handshakes > 0)
+                app.quit();
+        });
+        QTimer::singleShot(seconds * 1000, &app, &QCoreApplication::quit);
+        source.start();
+        app.exec();
+        source.stop();
+        return source.stats();
+    };
+    // The reference reader: a blocking stream, which needs no libvirt event loop.
+    const auto readDirectly = [&]() -> ExitScope::ParserStats {
+        ExitScope::StreamParser parser(&recorder);
+        virStreamPtr stream = virStreamNew(conn, 0);
+        if (!stream || virDomainOpenChannel(dom, ExitScope::LibvirtChannelSource::DefaultChannel, stream,
+                                            VIR_DOMAIN_CHANNEL_FORCE) < 0)
+            fail("virDomainOpenChannel(org.exitscope.agent.0) failed");
+        virStreamSend(stream, "hello\n", 6);
+        char buffer[4096];
+        const time_t deadline = time(nullptr) + seconds;
+        while (time(nullptr) < deadline) {
+            const int got = virStreamRecv(stream, buffer, sizeof buffer);
+            if (got < 0)
+                fail("reading the channel failed");
+            if (got == 0)
+                break;
+            parser.feed(QByteArrayView(buffer, got));
+            if (expect == "stock" && recorder.leafNotPresent && recorder.handshakes > 0)
+                break;
+        }
+        virStreamAbort(stream);
+        virStreamFree(stream);
+        return parser.stats();
+    };
+    const ExitScope::ParserStats st = reader == "core" ? readWithCore() : readDirectly();
+    std::printf("reader: %s\n", reader == "core" ? "core LibvirtChannelSource" : "direct blocking stream");
+
     if (started)
         virDomainDestroy(dom);
     virDomainFree(dom);
     virConnectClose(conn);
 
-    const ExitScope::ParserStats &st = parser.stats();
     std::printf("bytes %llu, records %llu, handshakes %d, samples %llu, markers %d, heartbeats %d, errors %d\n",
                 (unsigned long long)st.bytes, (unsigned long long)st.records, recorder.handshakes,
                 (unsigned long long)recorder.samples, recorder.markers, recorder.heartbeats, recorder.errors);
@@ -199,6 +238,7 @@ int main(int argc, char **argv)
             ++failures;
         }
     };
+    check(!sourceFailed, "the channel source kept running");
     check(recorder.handshakes > 0, "a handshake arrived");
     check(recorder.handshakes == 0 || recorder.last.sourceKind == ExitScope::SourceKind::GuestAgent,
           "the sender is a guest agent");
