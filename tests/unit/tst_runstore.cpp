@@ -491,6 +491,7 @@ private Q_SLOTS:
         LoggingSink sink;
         QVERIFY(store.replay(runId, &sink));
         QCOMPARE(qint64(sink.samples.size()), runs.at(0).sampleCount);
+        QVERIFY2(!sink.log.isEmpty(), "nothing of the killed recording survived");
         QVERIFY(sink.log.first().startsWith(QLatin1String("H 0 ")));
 
         // What survived is a prefix of what was generated, intact.
