@@ -166,7 +166,10 @@ private Q_SLOTS:
         for (const auto &row : rows)
             QCOMPARE(row.size(), header.size());
 
-        const auto col = [&](const QStringList &row, const char *name) { return row.at(header.indexOf(QLatin1String(name))); };
+        const auto col = [&](const QStringList &row, const char *name) {
+            const auto index = header.indexOf(QLatin1String(name));
+            return index >= 0 ? row.at(index) : QStringLiteral("<no column %1>").arg(QLatin1String(name));
+        };
         // Rows in time order: the boot marker, two samples, the user mark, four samples, the span.
         QStringList kinds;
         for (qsizetype i = 1; i < rows.size(); ++i)
