@@ -215,14 +215,18 @@ qint64 RunStore::createRun(const RunInfo &info)
     QSqlQuery q(QSqlDatabase::database(m_connection, false));
     q.prepare(QStringLiteral("INSERT INTO runs (name, host, kernel, guest, source, leaf_layout, notes, started_at, "
                              "state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"));
-    q.addBindValue(info.name);
+    const auto started = info.startedAt.isValid() ? info.startedAt : QDateTime::currentDateTimeUtc();
+    // Every run has a name in the list; one nobody gave is named after its start.
+    q.addBindValue(info.name.trimmed().isEmpty()
+                       ? QCoreApplication::translate("RunStore", "run of %1").arg(started.toLocalTime().toString(Qt::ISODate))
+                       : info.name);
     q.addBindValue(info.host);
     q.addBindValue(info.kernel);
     q.addBindValue(info.guest);
     q.addBindValue(info.source);
     q.addBindValue(info.leafLayout);
     q.addBindValue(info.notes);
-    q.addBindValue((info.startedAt.isValid() ? info.startedAt : QDateTime::currentDateTimeUtc()).toString(Qt::ISODateWithMs));
+    q.addBindValue(started.toString(Qt::ISODateWithMs));
     q.addBindValue(int(RunInfo::State::Recording));
     if (!q.exec()) {
         fail(QCoreApplication::translate("RunStore", "Cannot create a run"), q.lastError().text());

@@ -529,6 +529,18 @@ private Q_SLOTS:
         db = {};
         QSqlDatabase::removeDatabase(QStringLiteral("check"));
     }
+
+    void unnamedRunGetsAName()
+    {
+        QTemporaryDir dir;
+        RunStore store;
+        QVERIFY(store.open(dir.filePath(QStringLiteral("unnamed.sqlite"))));
+        const auto id = store.createRun(RunInfo{});
+        QVERIFY2(id > 0, qPrintable(store.lastError()));
+        RunInfo info;
+        QVERIFY(store.runInfo(id, &info));
+        QVERIFY(info.name.startsWith(QLatin1String("run of ")));
+    }
 };
 
 QTEST_GUILESS_MAIN(TestRunStore)
