@@ -4,8 +4,8 @@
 # The lab's end-to-end tests (CTest label "lab"), one step per call:
 #   lab-test.sh STEP LABCTL CHECKTOOL AGENT
 # The steps share one lab instance (EXITSCOPE_LAB_NAME, default "ctest") and run in CTest's order:
-# build, concurrent-build, up, status, virsh-list, host-key, stock-stream, patched-stream, down,
-# stale-cleanup. A step that cannot build or boot the lab fails; none is skipped.
+# build, concurrent-build, up, status, virsh-list, host-key, stock-stream, patched-stream,
+# core-channel-source, down, stale-cleanup. A step that cannot build or boot the lab fails; none is skipped.
 set -euo pipefail
 
 [[ $# -eq 4 ]] || { echo "usage: lab-test.sh STEP LABCTL CHECKTOOL AGENT" >&2; exit 2; }
@@ -154,7 +154,7 @@ host-key)
 stock-stream)
     need_agent
     uri=$("$labctl" uri)
-    "$check" --uri "$uri" --domain exitscope-l2 --start --seconds 180 --expect stock
+    "$check" --uri "$uri" --domain exitscope-l2 --start --seconds 240 --expect stock --reader direct
     ;;
 
 patched-stream)
@@ -164,10 +164,17 @@ patched-stream)
     uri=$("$labctl" uri)
     for domain in exitscope-l2 exitscope-l2-4cpu; do
         echo "== $domain"
-        "$check" --uri "$uri" --domain "$domain" --start --seconds 150 --min-samples 100 --expect patched \
+        "$check" --uri "$uri" --domain "$domain" --start --seconds 150 --min-samples 100 --expect patched --reader direct \
             || fail "$domain: the agent's stream did not show growing counts"
         [[ $(domain_state "$uri" "$domain") == "shut off" ]] || fail "$domain still runs after the check"
     done
+    ;;
+
+core-channel-source)
+    # The application's own reader, core's LibvirtChannelSource, on the patched lab.
+    need_agent
+    "$check" --uri "$("$labctl" uri)" --domain exitscope-l2 --start --seconds 150 --min-samples 100 \
+        --expect patched --reader core || fail "core's LibvirtChannelSource did not deliver the agent's stream"
     ;;
 
 down)
