@@ -110,6 +110,7 @@ void ExitPlot::setSeries(const ExitSeries *series)
     m_plot->clearItems();
     m_pointsShown = 0;
     m_markersShown = 0;
+    m_labelsShown = 0;
     m_maxRate = 0;
     m_minPositiveRate = 0;
     m_maxCycles = 0;
@@ -184,7 +185,11 @@ void ExitPlot::addMarkerItems(int from)
         }
         line->point1->setCoords(m.t, 0);
         line->point2->setCoords(m.t, 1);
-        line->setPen(QPen(color, 1, Qt::DashLine));
+        const bool ending = m.marker.kind == MarkerKind::IoEnd || m.marker.kind == MarkerKind::WorkloadEnd;
+        line->setPen(QPen(color, 1, ending ? Qt::DotLine : Qt::DashLine));
+        // An end marker's text is in the span table; labelling it too only buries the start labels.
+        if (ending)
+            continue;
 
         auto label = new QCPItemText(m_plot);
         label->setLayer(m_markerLayer);
@@ -193,11 +198,11 @@ void ExitPlot::addMarkerItems(int from)
         label->position->setTypeY(QCPItemPosition::ptAxisRectRatio);
         label->position->setAxisRect(m_rateRect);
         // Stagger labels over four rows so that neighbouring markers stay readable.
-        label->position->setCoords(m.t, 0.02 + 0.06 * (i % 4));
+        label->position->setCoords(m.t, 0.02 + 0.06 * (m_labelsShown++ % 4));
         label->setPositionAlignment(Qt::AlignLeft | Qt::AlignTop);
         label->setRotation(0);
         const auto text = m.marker.text.isEmpty() ? markerKindName(m.marker.kind) : m.marker.text;
-        label->setText(text.left(40));
+        label->setText(text.length() > 28 ? text.left(27) + QChar(0x2026) : text);
         label->setColor(color);
         label->setFont(QFont(font().family(), 8));
     }

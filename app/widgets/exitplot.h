@@ -65,6 +65,7 @@ private:
     double m_maxCycles = 0;
     int m_pointsShown = 0;
     int m_markersShown = 0;
+    int m_labelsShown = 0;
     bool m_dirty = false;
     bool m_follow = true;
 };
