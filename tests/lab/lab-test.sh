@@ -30,10 +30,11 @@ agent_args() {
 
 # Processes whose command line names the instance directory (QEMU and any ssh of the lab).
 lab_processes() {
-    local p
+    local p args
     for p in /proc/[0-9]*; do
         [[ ${p#/proc/} == "$$" || ${p#/proc/} == "$BASHPID" ]] && continue
-        tr '\0' '\n' 2>/dev/null <"$p/cmdline" | grep -qF "$inst/" && echo "${p#/proc/}"
+        args=$(tr '\0' ' ' 2>/dev/null <"$p/cmdline") || continue
+        [[ $args == *"$inst/"* ]] && echo "${p#/proc/}"
     done
     return 0
 }
@@ -98,7 +99,10 @@ up)
     cat "$work/up1.out" "$work/up2.out"
     rm -f "$work/up1.out" "$work/up2.out"
     [[ $rc1 == 0 && $rc2 == 0 ]] || fail "labctl up failed ($rc1, $rc2)"
-    qemus=$(lab_processes | while read -r p; do tr '\0' ' ' 2>/dev/null <"/proc/$p/cmdline" | grep -q qemu-system && echo "$p"; done)
+    qemus=$(for p in $(lab_processes); do
+        args=$(tr '\0' ' ' 2>/dev/null <"/proc/$p/cmdline") || continue
+        [[ $args == *qemu-system* ]] && echo "$p"
+    done)
     [[ $(echo "$qemus" | grep -c .) == 1 ]] || fail "expected one QEMU of the lab, found: $qemus"
     ;;
 
@@ -112,7 +116,7 @@ status)
     listen=$(ss -Htln "sport = :$port")
     echo "$listen"
     [[ -n $listen ]] || fail "nothing listens on port $port"
-    if awk '{print $4}' <<<"$listen" | grep -qv '^127\.0\.0\.1:'; then
+    if [[ -n $(awk '$4 !~ /^127\.0\.0\.1:/' <<<"$listen") ]]; then
         fail "port $port is bound beyond 127.0.0.1"
     fi
     ;;
@@ -160,7 +164,8 @@ stock-stream)
 patched-stream)
     need_agent
     "$labctl" up --patched "${aargs[@]}"
-    "$labctl" status | grep -q 'patched modules' || fail "status does not report the patched modules"
+    out=$("$labctl" status) || fail "status fails after up --patched"
+    grep -q 'patched modules' <<<"$out" || fail "status does not report the patched modules: $out"
     uri=$("$labctl" uri)
     for domain in exitscope-l2 exitscope-l2-4cpu; do
         echo "== $domain"
