@@ -41,6 +41,15 @@ lab_processes() {
 
 qemu_pid() { [[ -s $inst/qemu.pid ]] && cat "$inst/qemu.pid"; }
 
+# Is the process still running? A zombie (ended, not yet reaped by PID 1, which QEMU was handed to when
+# it daemonized) counts as ended.
+running() {
+    local stat
+    stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+    stat=${stat##*) }
+    [[ ${stat%% *} != Z ]]
+}
+
 domain_state() { virsh -q -c "$1" domstate "$2" 2>/dev/null | head -n 1; }
 
 mapfile -t aargs < <(agent_args)
@@ -185,7 +194,7 @@ core-channel-source)
 down)
     pid=$(qemu_pid || true)
     "$labctl" down
-    [[ -z $pid || ! -e /proc/$pid ]] || fail "QEMU pid $pid is still running after down"
+    [[ -z $pid ]] || ! running "$pid" || fail "QEMU pid $pid is still running after down"
     left=$(lab_processes)
     [[ -z $left ]] || fail "processes of the lab are left: $(for p in $left; do tr '\0' ' ' 2>/dev/null <"/proc/$p/cmdline"; echo; done)"
     rc=0
@@ -206,7 +215,7 @@ stale-cleanup)
     kill -KILL -- "-$upper" 2>/dev/null || kill -KILL "$upper"
     wait "$upper" 2>/dev/null || true
     rm -f "$work/stale.out"
-    [[ -e /proc/$pid ]] || fail "QEMU $pid did not outlive the killed labctl; nothing to clean up"
+    running "$pid" || fail "QEMU $pid did not outlive the killed labctl; nothing to clean up"
     rc=0
     out=$("$labctl" status) || rc=$?
     echo "$out"
@@ -214,10 +223,10 @@ stale-cleanup)
     out=$("$labctl" up "${aargs[@]}" 2>&1) || { echo "$out"; fail "up after the killed run failed"; }
     echo "$out"
     grep -q 'interrupted or failed run' <<<"$out" || fail "up did not report the leftover lab"
-    [[ ! -e /proc/$pid ]] || fail "the leftover QEMU $pid survived up"
+    ! running "$pid" || fail "the leftover QEMU $pid survived up"
     newpid=$(qemu_pid) || fail "no QEMU after up"
     "$labctl" down
-    [[ ! -e /proc/$newpid ]] || fail "QEMU $newpid survived down"
+    ! running "$newpid" || fail "QEMU $newpid survived down"
     left=$(lab_processes)
     [[ -z $left ]] || fail "processes of the lab are left: $left"
     ;;
