@@ -189,7 +189,8 @@ timeout 900 nice -n 5 qemu-system-x86_64 -machine q35 -accel tcg,thread=multi -c
     -nic none -device virtio-rng-pci \
     -display none -vga none -no-reboot -serial "file:$out/provision.log" </dev/null >"$out/qemu.log" 2>&1 \
     || { tail -n 40 "$out/provision.log" "$out/qemu.log" >&2; die "the first boot of the image failed or timed out"; }
-debugfs -R 'stat /var/lib/exitscope-lab/provisioned' "$out/rootfs.img" 2>/dev/null | grep -q '^Inode:' \
+provisioned=$(debugfs -R 'stat /var/lib/exitscope-lab/provisioned' "$out/rootfs.img" 2>/dev/null) || provisioned=
+[[ $provisioned == *Inode:* ]] \
     || { tail -n 40 "$out/provision.log" >&2; die "the first boot of the image did not finish its preparation"; }
 rm -rf "$out/blank" "$out/blank-l2.img"
 log "done: $release ($kver)"
