@@ -2,6 +2,7 @@
 #include "hostcontroller.h"
 
 #include "libvirterror.h"
+#include "libvirteventloop.h"
 
 #include <QCoreApplication>
 #include <QLoggingCategory>
@@ -69,7 +70,7 @@ HostController::HostController(QObject *parent)
     : QObject(parent)
     , m_workerContext(new QObject)
 {
-    LibvirtError::silenceDefaultHandler();
+    LibvirtEventLoop::ensureRunning();
     m_thread.setObjectName(QStringLiteral("libvirt"));
     m_workerContext->moveToThread(&m_thread);
     m_thread.start();

@@ -2,6 +2,7 @@
 #include "libvirtchannelsource.h"
 
 #include "libvirterror.h"
+#include "libvirteventloop.h"
 
 #include <QCoreApplication>
 #include <QLoggingCategory>
@@ -24,7 +25,7 @@ LibvirtChannelSource::LibvirtChannelSource(const QString &uri, const QString &do
     , m_domain(domain)
     , m_channel(channel)
 {
-    LibvirtError::silenceDefaultHandler();
+    LibvirtEventLoop::ensureRunning();
 }
 
 LibvirtChannelSource::~LibvirtChannelSource()
