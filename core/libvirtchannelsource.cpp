@@ -20,7 +20,7 @@ constexpr int ReopenDelayMs = 1000;
 } // namespace
 
 LibvirtChannelSource::LibvirtChannelSource(const QString &uri, const QString &domain, const QString &channel, QObject *parent)
-    : Source(parent)
+    : ThreadedSource(parent)
     , m_uri(uri)
     , m_domain(domain)
     , m_channel(channel)
@@ -30,36 +30,12 @@ LibvirtChannelSource::LibvirtChannelSource(const QString &uri, const QString &do
 
 LibvirtChannelSource::~LibvirtChannelSource()
 {
-    m_stop = true;
-    if (m_reader) {
-        m_reader->wait();
-        delete m_reader;
-    }
+    joinWorker();
 }
 
 QString LibvirtChannelSource::description() const
 {
     return QCoreApplication::translate("LibvirtChannelSource", "agent of %1 on %2").arg(m_domain, m_uri);
-}
-
-void LibvirtChannelSource::start()
-{
-    m_stop = false;
-    m_reader = QThread::create([this] { readLoop(); });
-    m_reader->setObjectName(QStringLiteral("agent channel"));
-    m_reader->start();
-    markStarted();
-}
-
-void LibvirtChannelSource::stop()
-{
-    m_stop = true;
-    if (m_reader) {
-        m_reader->wait();
-        delete m_reader;
-        m_reader = nullptr;
-    }
-    endOfInput();
 }
 
 void LibvirtChannelSource::sendCommand(const QString &line)
@@ -68,7 +44,7 @@ void LibvirtChannelSource::sendCommand(const QString &line)
     m_commands.append(line.trimmed());
 }
 
-void LibvirtChannelSource::readLoop()
+void LibvirtChannelSource::run()
 {
     const auto post = [this](auto &&function) { postToSource(this, function); };
     const auto fatal = [&](const QString &message, const QString &error) {
@@ -92,7 +68,7 @@ void LibvirtChannelSource::readLoop()
 
     QByteArray buffer(ReadBufferSize, Qt::Uninitialized);
     bool reported = false;
-    while (!m_stop) {
+    while (!stopRequested()) {
         virStreamPtr stream = virStreamNew(connection, VIR_STREAM_NONBLOCK);
         // FORCE: a reader left over from a crashed ExitScope must not keep the channel from us.
         if (!stream
@@ -127,7 +103,7 @@ void LibvirtChannelSource::readLoop()
             m_commands.prepend(QStringLiteral("hello"));
         }
         QString closedBecause;
-        while (!m_stop) {
+        while (!stopRequested()) {
             QStringList commands;
             {
                 QMutexLocker lock(&m_commandsLock);
@@ -149,12 +125,12 @@ void LibvirtChannelSource::readLoop()
                 break;
             }
         }
-        if (m_stop)
+        if (stopRequested())
             virStreamAbort(stream);
         else
             virStreamFinish(stream);
         virStreamFree(stream);
-        if (!m_stop) {
+        if (!stopRequested()) {
             post([closedBecause](LibvirtChannelSource *source) {
                 source->m_channelOpen = false;
                 Q_EMIT source->channelStateChanged(false, closedBecause);

@@ -1,13 +1,10 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
-#include "source.h"
+#include "threadedsource.h"
 
 #include <QMutex>
 #include <QStringList>
-#include <QThread>
-
-#include <atomic>
 
 namespace ExitScope {
 
@@ -16,7 +13,7 @@ namespace ExitScope {
 // The channel is read on a thread of its own. When the guest closes it (a reboot) the source waits and
 // opens it again, as the agent keeps running across reconnects; only a failure to reach the host or the
 // domain at all ends the source.
-class LibvirtChannelSource : public Source
+class LibvirtChannelSource : public ThreadedSource
 {
     Q_OBJECT
 public:
@@ -27,8 +24,6 @@ public:
     ~LibvirtChannelSource() override;
 
     QString description() const override;
-    void start() override;
-    void stop() override;
 
     // Sends one command line to the agent (docs/protocol.md, "Commands"); queued until the channel is open.
     void sendCommand(const QString &line);
@@ -38,13 +33,12 @@ Q_SIGNALS:
     void channelStateChanged(bool open, const QString &reason);
 
 private:
-    void readLoop();
+    void run() override;
+    QString threadName() const override { return QStringLiteral("agent channel"); }
 
     QString m_uri;
     QString m_domain;
     QString m_channel;
-    QThread *m_reader = nullptr;
-    std::atomic<bool> m_stop{false};
     bool m_channelOpen = false;
     QMutex m_commandsLock;
     QStringList m_commands;

@@ -42,7 +42,7 @@ QString serverFingerprint(ssh_session session)
 } // namespace
 
 SshCommandSource::SshCommandSource(const SshTarget &target, const QString &command, QObject *parent)
-    : Source(parent)
+    : ThreadedSource(parent)
     , m_target(target)
     , m_command(command)
 {
@@ -50,36 +50,12 @@ SshCommandSource::SshCommandSource(const SshTarget &target, const QString &comma
 
 SshCommandSource::~SshCommandSource()
 {
-    m_stop = true;
-    if (m_worker) {
-        m_worker->wait();
-        delete m_worker;
-    }
+    joinWorker();
 }
 
 QString SshCommandSource::description() const
 {
     return tr("%1 on %2").arg(m_command, m_target.display());
-}
-
-void SshCommandSource::start()
-{
-    m_stop = false;
-    m_worker = QThread::create([this] { run(); });
-    m_worker->setObjectName(QStringLiteral("ssh"));
-    m_worker->start();
-    markStarted();
-}
-
-void SshCommandSource::stop()
-{
-    m_stop = true;
-    if (m_worker) {
-        m_worker->wait();
-        delete m_worker;
-        m_worker = nullptr;
-    }
-    endOfInput();
 }
 
 void SshCommandSource::run()
@@ -180,7 +156,7 @@ void SshCommandSource::run()
     QByteArray buffer(64 * 1024, Qt::Uninitialized);
     QByteArray stderrTail;
     bool broken = false;
-    while (!m_stop) {
+    while (!stopRequested()) {
         const int got = ssh_channel_read_timeout(channel, buffer.data(), uint32_t(buffer.size()), 0, ReadTimeoutMs);
         if (got > 0) {
             const QByteArray bytes(buffer.constData(), got);
@@ -198,7 +174,7 @@ void SshCommandSource::run()
         if (got == 0 && ssh_channel_is_eof(channel))
             break;
     }
-    if (m_stop) {
+    if (stopRequested()) {
         // Ask the remote command to end; sshd ends it with the session anyway.
         ssh_channel_request_send_signal(channel, "TERM");
         cleanup(channel);

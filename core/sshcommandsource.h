@@ -1,19 +1,16 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
-#include "source.h"
+#include "threadedsource.h"
 #include "sshtarget.h"
 
-#include <QThread>
-
-#include <atomic>
 
 namespace ExitScope {
 
 // The stream on the standard output of a command run on a host over SSH (libssh), typically
 // `exitscope-probe` on an L1 host. Connecting, verifying the host key, authenticating and reading all
 // happen on a thread of the source's own; the command's standard error is kept to explain a failure.
-class SshCommandSource : public Source
+class SshCommandSource : public ThreadedSource
 {
     Q_OBJECT
 public:
@@ -21,16 +18,13 @@ public:
     ~SshCommandSource() override;
 
     QString description() const override;
-    void start() override;
-    void stop() override;
 
 private:
-    void run();
+    void run() override;
+    QString threadName() const override { return QStringLiteral("ssh"); }
 
     SshTarget m_target;
     QString m_command;
-    QThread *m_worker = nullptr;
-    std::atomic<bool> m_stop{false};
 };
 
 } // namespace ExitScope
