@@ -7,12 +7,28 @@
 
 #include <libvirt/libvirt.h>
 
+#include <atomic>
+#include <cstdlib>
 #include <mutex>
 #include <thread>
 
 Q_DECLARE_LOGGING_CATEGORY(lcVirt)
 
 namespace ExitScope {
+
+namespace {
+std::atomic<bool> stopping{false};
+std::thread *loopThread = nullptr;
+
+// The loop must end before the process tears libvirt down; a thread still polling then crashes
+// the exit. A periodic timeout lets it notice the flag.
+void stopLoop()
+{
+    stopping = true;
+    if (loopThread && loopThread->joinable())
+        loopThread->join();
+}
+} // namespace
 
 void LibvirtEventLoop::ensureRunning()
 {
@@ -23,14 +39,14 @@ void LibvirtEventLoop::ensureRunning()
             qCWarning(lcVirt) << "cannot register libvirt's event loop:" << LibvirtError::last();
             return;
         }
-        // Runs until the process ends; libvirt has no way to wake and stop it, and it holds no
-        // resources of ours.
-        std::thread([] {
-            for (;;) {
+        virEventAddTimeout(200, [](int, void *) {}, nullptr, nullptr);
+        loopThread = new std::thread([] {
+            while (!stopping) {
                 if (virEventRunDefaultImpl() < 0)
                     qCWarning(lcVirt) << "libvirt event loop:" << LibvirtError::last();
             }
-        }).detach();
+        });
+        std::atexit(stopLoop);
     });
 }
 
