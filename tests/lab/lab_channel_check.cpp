@@ -19,8 +19,6 @@
 #include "streamparser.h"
 
 #include <QCoreApplication>
-
-#include "libvirteventloop.h"
 #include <QTimer>
 
 #include <libvirt/libvirt.h>
@@ -140,9 +138,6 @@ int main(int argc, char **argv)
     std::signal(SIGALRM, SIG_DFL);
     alarm(unsigned(seconds) + 120);
 
-    // libvirt's event loop must be registered before the first connection of the process, as the
-    // application does; the core reader's non-blocking stream depends on it.
-    ExitScope::LibvirtEventLoop::ensureRunning();
     virConnectPtr conn = virConnectOpenAuth(uri.c_str(), virConnectAuthPtrDefault, 0);
     if (!conn)
         fail("cannot connect to the lab's libvirt");
