@@ -38,6 +38,7 @@
 #define DEFAULT_PORT "/dev/virtio-ports/org.exitscope.agent.0"
 #define NS 1000000000ull
 #define MAX_REASONS 16
+#define FLUSH_RETRY_NS 10000000ull /* 10 ms between writes to a port that takes nothing */
 
 static struct {
 	const char *output;
@@ -614,6 +615,8 @@ int main(int argc, char **argv)
 
 	uint64_t start = now_ns();
 	uint64_t next_sample = start, next_heartbeat = start + NS, next_io = start, last_flush = 0;
+	uint64_t flush_ns = (uint64_t)opt.flush_ms * 1000000;
+	bool flush_blocked = false;
 	uint64_t stop_at = opt.duration_s > 0 ? start + (uint64_t)(opt.duration_s * 1e9) : UINT64_MAX;
 
 	while (!stop_signal) {
@@ -621,12 +624,17 @@ int main(int argc, char **argv)
 
 		if (now >= stop_at)
 			break;
+		if (ch.broken) {
+			fprintf(stderr, "exitscope-agent: standard output has no reader any more; stopping\n");
+			break;
+		}
 		if (channel_check(&ch)) {
 			emit_handshake();
 			if (!sampling)
 				emit_error(ES_ERR_LEAF_MISSING, "leaf not present: the host's KVM has no exit counters");
 		}
-		if (ch.dropped > dropped_reported && ch.connected) {
+		/* Said once the reader takes records again, not once per record a stalled reader costs. */
+		if (ch.dropped > dropped_reported && ch.connected && ch.count <= ch.cap / 2) {
 			emit_error(ES_ERR_WRITE_FAILED, "%" PRIu64 " records dropped while the host was not reading",
 				   ch.dropped - dropped_reported);
 			dropped_reported = ch.dropped;
@@ -659,10 +667,11 @@ int main(int argc, char **argv)
 			next_io = now + io_interval;
 		}
 		/* Half a period of slack, so that a flush falls on a sample's wakeup rather than just after it. */
-		if (ch.count && (urgent || now + period / 2 - last_flush >= (uint64_t)opt.flush_ms * 1000000)) {
+		if (ch.count && (urgent || now + period / 2 - last_flush >= flush_ns)) {
 			channel_flush(&ch);
 			last_flush = now;
 			urgent = false;
+			flush_blocked = ch.count > 0;
 		}
 
 		/* Sleep until the next deadline or input. */
@@ -673,8 +682,13 @@ int main(int argc, char **argv)
 			wake = next_sample;
 		if (sampling && !opt.no_io && !io_rides && next_io < wake)
 			wake = next_io;
-		if (ch.count && last_flush + (uint64_t)opt.flush_ms * 1000000 < wake)
-			wake = last_flush + (uint64_t)opt.flush_ms * 1000000;
+		/* A port that takes nothing (closed, or a stalled reader) is retried, not spun on. */
+		if (ch.count && ch.connected) {
+			uint64_t retry = flush_blocked && flush_ns < FLUSH_RETRY_NS ? FLUSH_RETRY_NS : flush_ns;
+
+			if (last_flush + retry < wake)
+				wake = last_flush + retry;
+		}
 		if (!ch.connected && now + 100000000 < wake)
 			wake = now + 100000000; /* look for a reader ten times a second */
 		if (stop_at < wake)
@@ -720,5 +734,5 @@ int main(int argc, char **argv)
 		channel_flush(&ch);
 	print_summary();
 	channel_close(&ch);
-	return 0;
+	return ch.broken ? 1 : 0;
 }

@@ -85,8 +85,14 @@ int channel_open(struct channel *c, const char *path, size_t capacity)
 		c->kind = CHANNEL_PORT;
 		c->fd = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
 	} else {
+		/*
+		 * A missing port must not become a regular file on devtmpfs: it
+		 * would fill memory and hide the port udev creates later.
+		 */
+		int create = strncmp(path, "/dev/", 5) == 0 ? 0 : O_CREAT;
+
 		c->kind = CHANNEL_FILE;
-		c->fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NONBLOCK | O_CLOEXEC, 0644);
+		c->fd = open(path, O_WRONLY | create | O_APPEND | O_NONBLOCK | O_CLOEXEC, 0644);
 	}
 	if (c->fd < 0) {
 		int err = errno;

@@ -320,7 +320,7 @@ int main(int argc, char **argv)
 	if (channel_open(&ch, output, buffer) != 0)
 		return 1;
 
-	struct vm v;
+	struct vm v = { 0 };
 	uint32_t r[4];
 	uint64_t seq;
 	struct utsname un;

@@ -111,6 +111,30 @@ overflow)
     first=$("$check" stream.exs | sed -n 's/^records: .*(seq \([0-9]*\)\.\..*/\1/p')
     [[ $first -gt 500 ]] || fail "the first record delivered has seq $first: the oldest were not the ones dropped"
     ;;
+stdout-closed)
+    # Standard output's reader goes away: the agent says so and ends instead of sampling for nobody.
+    start=$(date +%s%N)
+    { "$agent" -o - --no-discovery --rate 200 --no-io --duration 20 2>stderr.txt; echo $? >status.txt; } |
+        head -c 2000 >/dev/null
+    wait
+    elapsed_ms=$((($(date +%s%N) - start) / 1000000))
+    cat stderr.txt
+    [[ $(cat status.txt) -eq 1 ]] || fail "exit status $(cat status.txt), expected 1"
+    grep -q 'standard output has no reader' stderr.txt || fail "no message about the lost reader"
+    [[ $elapsed_ms -lt 15000 ]] || fail "the agent ran on for ${elapsed_ms} ms after its reader left"
+    ;;
+no-reader-idle)
+    # No reader and --flush-ms 0: queued records wait for a reader without the agent spinning on them.
+    mkfifo port || fail "mkfifo failed"
+    "$agent" -o port --no-discovery --rate 100 --no-io --flush-ms 0 --duration 2 2>stderr.txt ||
+        fail "exitscope-agent failed: $(cat stderr.txt)"
+    cat stderr.txt
+    cpu=$(sed -n 's/.*cpu user \([0-9.]*\) s system \([0-9.]*\) s.*/\1 \2/p' stderr.txt)
+    [[ -n $cpu ]] || fail "no CPU time in the agent's summary"
+    # A spinning agent takes the whole 2 s; a sleeping one a few milliseconds.
+    awk -v u="${cpu% *}" -v s="${cpu#* }" 'BEGIN { exit !(u + s < 0.5) }' ||
+        fail "the agent used $cpu s (user system) of CPU in 2 s with nobody reading"
+    ;;
 *)
     fail "unknown case"
     ;;
