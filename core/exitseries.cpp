@@ -7,7 +7,11 @@ namespace ExitScope {
 
 void ExitSeries::clear()
 {
+    // Whether the sampler's own exits are subtracted is how the user wants the data shown, not data:
+    // a new recording started with it on must keep it on.
+    const bool subtractOwn = m_subtractOwn;
     *this = ExitSeries{};
+    m_subtractOwn = subtractOwn;
 }
 
 void ExitSeries::beginSession(const Handshake &handshake)

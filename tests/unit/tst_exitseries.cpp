@@ -228,6 +228,20 @@ private Q_SLOTS:
         QCOMPARE(series.cyclesPerExit(1), 10.0);
     }
 
+    void clearingKeepsTheSubtractionSetting()
+    {
+        ExitSeries series;
+        series.setSubtractOwnExits(true);
+        series.append({1, 0, 1'000, 100'000, 10});
+        series.append({2, Second / 4, 1'400, 104'000, 60});
+        series.clear();
+        QCOMPARE(series.size(), 0);
+        QVERIFY(series.subtractOwnExits());
+        series.append({1, 0, 2'000, 100'000, 0});
+        series.append({2, Second / 4, 2'400, 104'000, 50});
+        QCOMPARE(series.exitsInInterval(1), quint64(350));
+    }
+
     // A guest reboot restarts the sender: new session id, CLOCK_BOOTTIME and own-CPUID count start over.
     void newSessionContinuesTheTimeAxis()
     {

@@ -169,6 +169,23 @@ private Q_SLOTS:
         QCOMPARE(storedSampleSeqs(&store, recorder.runId()), syntheticSampleSeqs(300));
     }
 
+    // The CLI's --subtract-own and the GUI's toggle are set before the recording starts.
+    void subtractionChosenBeforeStartApplies()
+    {
+        RunStore store;
+        QVERIFY(store.open(m_dir.filePath(QStringLiteral("subtract.sqlite"))));
+        Recorder recorder(&store);
+        recorder.series().setSubtractOwnExits(true);
+        QSignalSpy finished(&recorder, &Recorder::finished);
+        QVERIFY(recorder.start(new FileReplaySource(writeFile(syntheticFile(50)), FileReplaySource::Pace::Fast), {}));
+        QVERIFY(finished.wait(Timeout));
+        QVERIFY(recorder.series().subtractOwnExits());
+        const auto &series = recorder.series();
+        QVERIFY(series.size() > 2);
+        QVERIFY(series.at(2).deltaOwn > 0);
+        QCOMPARE(series.exitsInInterval(2), series.at(2).deltaExits - series.at(2).deltaOwn);
+    }
+
     // A long recording replayed fast goes to the store in large early flushes; nothing is lost.
     void largeFastReplayIsStoredCompletely()
     {
