@@ -62,6 +62,7 @@ bool Recorder::start(Source *source, RunInfo info)
     info.id = m_runId;
     m_info = info;
     m_series.clear();
+    m_finalStats = {};
     m_pending.clear();
     m_protocolError.clear();
     m_source = source;
@@ -116,6 +117,7 @@ void Recorder::end(bool ok, const QString &message, const QString &details)
     m_flushTimer.stop();
     auto source = m_source;
     m_source = nullptr;
+    m_finalStats = source->stats();
     source->disconnect(this);
     source->deleteLater();
     QString storeProblem;

@@ -35,6 +35,8 @@ public:
     const RunInfo &info() const { return m_info; }
     QString lastError() const { return m_lastError; }
     const Source *source() const { return m_source; }
+    // What the parser made of the stream so far; after the end, of the whole recording.
+    ParserStats streamStats() const { return m_source ? m_source->stats() : m_finalStats; }
 
     static constexpr int FlushIntervalMs = 250;
 
@@ -71,6 +73,7 @@ private:
     qint64 m_runId = -1;
     QString m_lastError;
     QString m_protocolError;
+    ParserStats m_finalStats;
 };
 
 } // namespace ExitScope

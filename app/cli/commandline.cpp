@@ -415,8 +415,7 @@ int CommandLine::record()
     std::signal(SIGTERM, SIG_DFL);
 
     const auto &series = recorder.series();
-    const auto *stats = recorder.source() ? &recorder.source()->stats() : nullptr;
-    Q_UNUSED(stats);
+    const ParserStats stats = recorder.streamStats();
     out(QStringLiteral("run %1: %2 samples, %3 markers, %4 s, %5 exits, %6 cycles")
             .arg(runId)
             .arg(series.size())
@@ -426,6 +425,15 @@ int CommandLine::record()
             .arg(series.totalCycles()));
     if (series.resetCount() > 0)
         out(QStringLiteral("run %1: %2 counter reset(s): the host's KVM was reloaded during the run").arg(runId).arg(series.resetCount()));
+    if (!stats.clean())
+        out(QStringLiteral("run %1: damaged stream: %2 malformed record(s), %3 byte(s) skipped, %4 gap(s) with %5 record(s) lost, "
+                           "%6 record(s) of an unsupported protocol version")
+                .arg(runId)
+                .arg(stats.malformed)
+                .arg(stats.skippedBytes)
+                .arg(stats.gaps)
+                .arg(stats.lostRecords)
+                .arg(stats.rejected));
     const int exported = writeOutputs(series);
     if (!ok) {
         err(QStringLiteral("exitscope-cli: recording of run %1 stopped: %2").arg(runId).arg(failure));

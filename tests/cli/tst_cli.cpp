@@ -158,6 +158,7 @@ private Q_SLOTS:
                       QStringLiteral("--png"), png, QStringLiteral("--size"), QStringLiteral("640x480")});
         QCOMPARE(r.code, 0);
         QVERIFY2(r.out.startsWith(QLatin1String("run 1: 200 samples, 3 markers, 1.990 s, 996000 exits")), qPrintable(r.out));
+        QVERIFY2(!r.out.contains(QLatin1String("damaged")), qPrintable(r.out));
         QCOMPARE(QImage(png).size(), QSize(640, 480));
 
         // The CSV is exactly what the exporter makes of the same stream.
@@ -201,6 +202,21 @@ private Q_SLOTS:
         QCOMPARE(cli({QStringLiteral("delete"), QStringLiteral("1"), QStringLiteral("--store"), store}).code, 0);
         QCOMPARE(cli({QStringLiteral("delete"), QStringLiteral("1"), QStringLiteral("--store"), store}).code, 4);
         QCOMPARE(cli({QStringLiteral("runs"), QStringLiteral("--store"), store}).out.trimmed().count(QLatin1Char('\n')), 0);
+    }
+
+    // A byte flipped in one record: the record is lost, the rest stored, and the summary says so.
+    void damagedStreamIsRecordedAndReported()
+    {
+        auto bytes = TestFixture::makeStream();
+        bytes[bytes.size() / 2] = char(bytes.at(bytes.size() / 2) ^ 0x5a);
+        const auto damaged = path(QStringLiteral("damaged.exs"));
+        QVERIFY(TestFixture::writeStream(damaged, bytes));
+        const auto store = path(QStringLiteral("damaged.sqlite"));
+        auto r = cli({QStringLiteral("record"), QStringLiteral("--store"), store, QStringLiteral("--file"), damaged});
+        QCOMPARE(r.code, 0);
+        QVERIFY2(r.out.startsWith(QLatin1String("run 1: 199 samples")), qPrintable(r.out));
+        QVERIFY2(r.out.contains(QLatin1String("run 1: damaged stream: 1 malformed record(s)")), qPrintable(r.out));
+        QVERIFY2(r.out.contains(QLatin1String("1 gap(s) with 1 record(s) lost")), qPrintable(r.out));
     }
 
     void failingCommandKeepsWhatArrived()

@@ -13,6 +13,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <algorithm>
 #include <cmath>
 
 using namespace ExitScope;
@@ -61,9 +62,33 @@ private Q_SLOTS:
         QCOMPARE(plot->rateGraph()->data()->at(60)->value, 800'000.0);
         QCOMPARE(plot->cyclesGraph()->data()->at(10)->value, 1500.0);
         QCOMPARE(plot->rateGraph()->data()->at(199)->key, 1.99);
-        // boot, workload start, workload end: three labelled lines on the marker layer.
+        // boot, workload start, workload end: three lines on the marker layer where the markers are,
+        // labels on the starts (an end's text is in the span table).
         QCOMPARE(plot->plottedMarkers(), 3);
         QCOMPARE(markerItems(plot->plot(), plot->markerLayerName()), 3);
+        QList<double> lineKeys;
+        QStringList labels;
+        QList<double> labelKeys;
+        for (int i = 0; i < plot->plot()->itemCount(); ++i) {
+            auto item = plot->plot()->item(i);
+            if (item->layer()->name() != plot->markerLayerName())
+                continue;
+            if (auto line = qobject_cast<QCPItemStraightLine *>(item)) {
+                QCOMPARE(line->point1->key(), line->point2->key());
+                lineKeys.append(line->point1->key());
+            } else if (auto label = qobject_cast<QCPItemText *>(item)) {
+                labels.append(label->text());
+                labelKeys.append(label->position->key());
+            }
+        }
+        std::sort(lineKeys.begin(), lineKeys.end());
+        // Samples every 10 ms from t = 0; the workload markers come 1 ns before samples 50 and 100.
+        QCOMPARE(lineKeys.size(), 3);
+        QVERIFY(qAbs(lineKeys.at(0) - 0.0) < 1e-6);
+        QVERIFY(qAbs(lineKeys.at(1) - 0.5) < 1e-6);
+        QVERIFY(qAbs(lineKeys.at(2) - 1.0) < 1e-6);
+        QCOMPARE(labels, QStringList({QStringLiteral("boot: uptime 5.0 s"), QStringLiteral("write 8")}));
+        QVERIFY(qAbs(labelKeys.at(1) - 0.5) < 1e-6);
         QVERIFY(plot->plot()->layer(plot->markerLayerName())->index()
                 > plot->plot()->layer(QStringLiteral("main"))->index());
         QCOMPARE(window.series()->spans().size(), 1);
