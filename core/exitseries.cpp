@@ -3,6 +3,8 @@
 
 #include <QHash>
 
+#include <algorithm>
+
 namespace ExitScope {
 
 void ExitSeries::clear()
@@ -182,6 +184,9 @@ QVector<Span> ExitSeries::spans() const
         s.cycles = c1 >= c0 ? c1 - c0 : 0;
         result.append(s);
     }
+    // In the order they began, as a reader of the table expects: an I/O burst inside a workload ends
+    // first but starts later.
+    std::stable_sort(result.begin(), result.end(), [](const Span &a, const Span &b) { return a.start < b.start; });
     return result;
 }
 

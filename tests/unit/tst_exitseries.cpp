@@ -368,6 +368,21 @@ private Q_SLOTS:
         QVERIFY(series.at(1).exitsTotal <= m.at(1).exitsTotal && m.at(1).exitsTotal <= series.at(2).exitsTotal);
     }
 
+    void spansAreListedInTheOrderTheyBegan()
+    {
+        ExitSeries series;
+        series.append({1, 1 * Second, 1'000, 10'000, 0});
+        series.appendMarker(marker(2, 1 * Second + Second / 10, MarkerKind::WorkloadStart, 1, QStringLiteral("write 16")));
+        series.appendMarker(marker(3, 1 * Second + Second / 5, MarkerKind::IoStart, 2, QStringLiteral("vda")));
+        series.append({4, 2 * Second, 2'000, 30'000, 0});
+        series.appendMarker(marker(5, 2 * Second + Second / 10, MarkerKind::IoEnd, 2, QStringLiteral("vda done")));
+        series.appendMarker(marker(6, 2 * Second + Second / 2, MarkerKind::WorkloadEnd, 1, QStringLiteral("ok")));
+        const auto spans = series.spans();
+        QCOMPARE(spans.size(), 2);
+        QCOMPARE(spans.at(0).id, quint32(1));
+        QCOMPARE(spans.at(1).id, quint32(2));
+    }
+
     void spansAreExactWithCountersAndEstimatedWithout()
     {
         ExitSeries series;
