@@ -146,6 +146,18 @@ void Recorder::handshake(const Handshake &h)
         m_info.leafLayout = layout;
         m_store->updateLeafLayout(m_runId, layout);
     }
+    // What the user did not say, the sender does: an agent runs in the guest, the probe on the host.
+    // Replays keep what the recording's handshake says, as that is where it was recorded.
+    QString host = m_info.host, guest = m_info.guest;
+    if (h.sourceKind == SourceKind::GuestAgent && guest.isEmpty())
+        guest = h.host;
+    else if (h.sourceKind == SourceKind::HostProbe && host.isEmpty())
+        host = h.host;
+    if (host != m_info.host || guest != m_info.guest) {
+        m_info.host = host;
+        m_info.guest = guest;
+        m_store->updateOrigin(m_runId, host, guest);
+    }
     Q_EMIT handshakeReceived(h);
 }
 

@@ -259,6 +259,16 @@ bool RunStore::updateLeafLayout(qint64 runId, const QString &layout)
     return q.exec() || fail(QCoreApplication::translate("RunStore", "Cannot update run %1").arg(runId), q.lastError().text());
 }
 
+bool RunStore::updateOrigin(qint64 runId, const QString &host, const QString &guest)
+{
+    QSqlQuery q(QSqlDatabase::database(m_connection, false));
+    q.prepare(QStringLiteral("UPDATE runs SET host = ?, guest = ? WHERE id = ?"));
+    q.addBindValue(host);
+    q.addBindValue(guest);
+    q.addBindValue(runId);
+    return q.exec() || fail(QCoreApplication::translate("RunStore", "Cannot update run %1").arg(runId), q.lastError().text());
+}
+
 bool RunStore::renameRun(qint64 runId, const QString &name)
 {
     QSqlQuery q(QSqlDatabase::database(m_connection, false));

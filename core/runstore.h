@@ -36,6 +36,8 @@ public:
     qint64 createRun(const RunInfo &info);
     bool finishRun(qint64 runId, RunInfo::State state, const QString &failure = {});
     bool updateLeafLayout(qint64 runId, const QString &layout);
+    // Where the samples came from, as far as the sender's handshake tells.
+    bool updateOrigin(qint64 runId, const QString &host, const QString &guest);
     bool renameRun(qint64 runId, const QString &name);
     bool setNotes(qint64 runId, const QString &notes);
     bool deleteRun(qint64 runId);

@@ -169,6 +169,42 @@ private Q_SLOTS:
         QCOMPARE(storedSampleSeqs(&store, recorder.runId()), syntheticSampleSeqs(300));
     }
 
+    // An agent's handshake names the guest it runs in, a probe's the host; what the user gave wins.
+    void handshakeFillsTheOriginTheUserLeftOpen()
+    {
+        RunStore store;
+        QVERIFY(store.open(m_dir.filePath(QStringLiteral("origin.sqlite"))));
+        const auto stream = [this](SourceKind kind, const QString &host) {
+            QByteArray out;
+            auto h = Synthetic::handshake(PeriodNs);
+            h.sourceKind = kind;
+            h.host = host;
+            StreamWriter::append(out, h);
+            for (quint64 seq = 1; seq <= 5; ++seq)
+                StreamWriter::append(out, Synthetic::sample(seq, PeriodNs));
+            return writeFile(out);
+        };
+        const auto record = [&](const QString &file, const RunInfo &info) {
+            Recorder recorder(&store);
+            QSignalSpy finished(&recorder, &Recorder::finished);
+            if (!recorder.start(new FileReplaySource(file, FileReplaySource::Pace::Fast), info) || !finished.wait(Timeout))
+                return RunInfo{};
+            RunInfo stored;
+            store.runInfo(recorder.runId(), &stored);
+            return stored;
+        };
+        auto stored = record(stream(SourceKind::GuestAgent, QStringLiteral("exitscope-l2")), {});
+        QCOMPARE(stored.guest, QStringLiteral("exitscope-l2"));
+        QVERIFY(stored.host.isEmpty());
+        stored = record(stream(SourceKind::HostProbe, QStringLiteral("l1-host")), {});
+        QCOMPARE(stored.host, QStringLiteral("l1-host"));
+        QVERIFY(stored.guest.isEmpty());
+        RunInfo given;
+        given.guest = QStringLiteral("named by the user");
+        stored = record(stream(SourceKind::GuestAgent, QStringLiteral("exitscope-l2")), given);
+        QCOMPARE(stored.guest, QStringLiteral("named by the user"));
+    }
+
     // The CLI's --subtract-own and the GUI's toggle are set before the recording starts.
     void subtractionChosenBeforeStartApplies()
     {
