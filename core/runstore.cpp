@@ -80,6 +80,7 @@ namespace {
 // (most of any batch) go in as multi-row inserts: 64 rows at a time, the rest of a run 8 at a time.
 constexpr int SamplesPerInsert = 64;
 constexpr int FewSamplesPerInsert = 8;
+constexpr int SampleColumns = 7;
 } // namespace
 
 struct RunStore::Statements
@@ -95,6 +96,9 @@ struct RunStore::Statements
     QSqlQuery samples; // SamplesPerInsert rows
     QSqlQuery fewSamples; // FewSamplesPerInsert rows
     QSqlQuery event;
+    // Sample statements bind by name: Qt's positional bindValue(int) formats a placeholder name for
+    // every value it binds, which cost more than SQLite's insert itself.
+    QStringList placeholders;
 };
 
 RunStore::RunStore()
@@ -405,11 +409,17 @@ bool RunStore::appendRecords(qint64 runId, const QVector<BufferedRecord> &record
                     db.lastError().text());
     if (!m_statements) {
         auto statements = std::make_unique<Statements>(db);
-        const auto multiRow = [](int rows) -> QString {
-            return QStringLiteral("INSERT INTO samples VALUES ")
-                + QStringList(rows, QStringLiteral("(?, ?, ?, ?, ?, ?, ?)")).join(QLatin1Char(','));
+        for (int i = 0; i < SamplesPerInsert * SampleColumns; ++i)
+            statements->placeholders.append(QStringLiteral(":v%1").arg(i));
+        const auto multiRow = [&statements](int rows) -> QString {
+            QStringList tuples;
+            for (int r = 0; r < rows; ++r)
+                tuples.append(QLatin1Char('(')
+                              + statements->placeholders.mid(r * SampleColumns, SampleColumns).join(QStringLiteral(", "))
+                              + QLatin1Char(')'));
+            return QStringLiteral("INSERT INTO samples VALUES ") + tuples.join(QLatin1Char(','));
         };
-        if (!statements->sample.prepare(QStringLiteral("INSERT INTO samples VALUES (?, ?, ?, ?, ?, ?, ?)"))
+        if (!statements->sample.prepare(multiRow(1))
             || !statements->samples.prepare(multiRow(SamplesPerInsert))
             || !statements->fewSamples.prepare(multiRow(FewSamplesPerInsert))
             || !statements->event.prepare(
@@ -424,6 +434,7 @@ bool RunStore::appendRecords(qint64 runId, const QVector<BufferedRecord> &record
         m_statements = std::move(statements);
     }
     QSqlQuery &sampleQuery = m_statements->sample;
+    const QStringList &placeholders = m_statements->placeholders;
     QSqlQuery &eventQuery = m_statements->event;
 
     qint64 ord = nextOrdinal(runId);
@@ -450,13 +461,13 @@ bool RunStore::appendRecords(qint64 runId, const QVector<BufferedRecord> &record
             int column = 0;
             for (int r = 0; r < rows; ++r) {
                 const auto &s = std::get<Sample>(records.at(i + r));
-                samplesQuery.bindValue(column++, runId);
-                samplesQuery.bindValue(column++, ord + r);
-                samplesQuery.bindValue(column++, u64(s.seq));
-                samplesQuery.bindValue(column++, u64(s.tNs));
-                samplesQuery.bindValue(column++, qint64(s.exits));
-                samplesQuery.bindValue(column++, u64(s.cycles));
-                samplesQuery.bindValue(column++, u64(s.ownCpuid));
+                samplesQuery.bindValue(placeholders.at(column++), runId);
+                samplesQuery.bindValue(placeholders.at(column++), ord + r);
+                samplesQuery.bindValue(placeholders.at(column++), u64(s.seq));
+                samplesQuery.bindValue(placeholders.at(column++), u64(s.tNs));
+                samplesQuery.bindValue(placeholders.at(column++), qint64(s.exits));
+                samplesQuery.bindValue(placeholders.at(column++), u64(s.cycles));
+                samplesQuery.bindValue(placeholders.at(column++), u64(s.ownCpuid));
             }
             if (!samplesQuery.exec()) {
                 const auto error = samplesQuery.lastError().text();
@@ -470,13 +481,13 @@ bool RunStore::appendRecords(qint64 runId, const QVector<BufferedRecord> &record
             continue;
         }
         if (const auto *s = std::get_if<Sample>(&record)) {
-            sampleQuery.bindValue(0, runId);
-            sampleQuery.bindValue(1, ord);
-            sampleQuery.bindValue(2, u64(s->seq));
-            sampleQuery.bindValue(3, u64(s->tNs));
-            sampleQuery.bindValue(4, qint64(s->exits));
-            sampleQuery.bindValue(5, u64(s->cycles));
-            sampleQuery.bindValue(6, u64(s->ownCpuid));
+            sampleQuery.bindValue(placeholders.at(0), runId);
+            sampleQuery.bindValue(placeholders.at(1), ord);
+            sampleQuery.bindValue(placeholders.at(2), u64(s->seq));
+            sampleQuery.bindValue(placeholders.at(3), u64(s->tNs));
+            sampleQuery.bindValue(placeholders.at(4), qint64(s->exits));
+            sampleQuery.bindValue(placeholders.at(5), u64(s->cycles));
+            sampleQuery.bindValue(placeholders.at(6), u64(s->ownCpuid));
             ok = sampleQuery.exec();
             if (!ok)
                 error = sampleQuery.lastError().text();
