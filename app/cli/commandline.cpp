@@ -435,6 +435,13 @@ int CommandLine::record()
                 .arg(stats.lostRecords)
                 .arg(stats.rejected));
     const int exported = writeOutputs(series);
+    // A live sender that delivered nothing is a failed recording, not an empty success.
+    if (ok && series.size() == 0 && (!m_agent.isEmpty() || m_probe)) {
+        err(QStringLiteral("exitscope-cli: no samples arrived in run %1. Is exitscope-agent running in the guest (or "
+                           "exitscope-probe on the host), and does the host run ExitScope's KVM modules? See docs/agent.md.")
+                .arg(runId));
+        return Failed;
+    }
     if (!ok) {
         err(QStringLiteral("exitscope-cli: recording of run %1 stopped: %2").arg(runId).arg(failure));
         if (!details.isEmpty())
