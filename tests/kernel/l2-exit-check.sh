@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # Runs inside an L2 guest (busybox sh). Parameters come from the kernel
 # command line: es_runs=N (seed program runs), es_storm=THREADS,ITERATIONS,
-# es_storm_rounds=N, es_final=1 (pause the VM after a final read).
+# es_storm_rounds=N, es_final=1 (pause the VM after a final read),
+# es_online=1 (bring up the CPUs that maxcpus= left offline at boot).
 param() {
 	for w in $(cat /proc/cmdline); do
 		case "$w" in "$1"=*) echo "${w#*=}"; return ;; esac
@@ -12,6 +13,13 @@ runs=$(param es_runs 5)
 storm=$(param es_storm "")
 rounds=$(param es_storm_rounds 1)
 final=$(param es_final 0)
+
+if [ "$(param es_online 0)" = 1 ]; then
+	for cpu in /sys/devices/system/cpu/cpu[0-9]*/online; do
+		[ "$(cat "$cpu")" = 1 ] || echo 1 >"$cpu" || echo "could not bring up ${cpu%/online}"
+	done
+	echo "CPUS-ONLINE $(cat /sys/devices/system/cpu/online)"
+fi
 
 rc=0
 i=0
