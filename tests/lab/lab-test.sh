@@ -56,18 +56,19 @@ running() {
 domain_state() { virsh -q -c "$1" domstate "$2" 2>/dev/null | head -n 1; }
 
 # What L1 and the guest said while a check failed: the L1 console since byte $2, the guest's state, its
-# serial console and libvirt's log of its QEMU. Printed before the lab is restarted or taken down.
+# serial console and libvirt's log of its QEMU. Printed before the lab is restarted or taken down; a
+# stalled L1 may not answer, and that must not end the test before its own verdict.
 show_guest_logs() {
     local domain=$1 offset=$2 uri
     echo "---- L1 console while $domain ran (last 40 lines) ----" >&2
-    tail -c +"$((offset + 1))" "$inst/console.log" | tr -d '\r' | tail -n 40 >&2
-    uri=$("$labctl" uri 2>/dev/null) && echo "---- $domain: $(domain_state "$uri" "$domain") ----" >&2
+    tail -c +"$((offset + 1))" "$inst/console.log" | tr -d '\r' | tail -n 40 >&2 || true
+    uri=$("$labctl" uri 2>/dev/null) && echo "---- $domain: $(domain_state "$uri" "$domain" || true) ----" >&2
     echo "---- $domain serial console (last 30 lines) ----" >&2
-    timeout 30 "$labctl" ssh tail -n 30 "/var/log/libvirt/qemu/$domain-console.log" </dev/null 2>&1 | tr -d '\r' >&2
+    timeout 30 "$labctl" ssh tail -n 30 "/var/log/libvirt/qemu/$domain-console.log" </dev/null 2>&1 | tr -d '\r' >&2 || true
     echo "---- $domain QEMU log (last 15 lines) ----" >&2
-    timeout 30 "$labctl" ssh tail -n 15 "/var/log/libvirt/qemu/$domain.log" </dev/null >&2 2>&1
+    timeout 30 "$labctl" ssh tail -n 15 "/var/log/libvirt/qemu/$domain.log" </dev/null >&2 2>&1 || true
     echo "---- L1 load ----" >&2
-    timeout 30 "$labctl" ssh 'cat /proc/loadavg; top -b -n 1 | head -n 15' </dev/null >&2 2>&1
+    timeout 30 "$labctl" ssh 'cat /proc/loadavg; top -b -n 1 | head -n 15' </dev/null >&2 2>&1 || true
 }
 
 mapfile -t aargs < <(agent_args)
