@@ -235,26 +235,45 @@ down)
     ;;
 
 stale-cleanup)
-    # A lab whose labctl was killed while L1 booted is found and cleaned up by the next up.
+    # A labctl killed while it starts L1 leaves remains that the next up finds and cleans up. Two kills:
+    # one while QEMU is still starting (QEMU may die with its launcher, or not), one after QEMU has
+    # daemonized (it certainly runs on); what up reports is checked against which of the two it met.
+    # Whatever fails, the lab this step started is taken down again.
+    trap '"$labctl" down >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
     "$labctl" down
-    setsid "$labctl" up "${aargs[@]}" >"$work/stale.out" 2>&1 &
-    upper=$!
-    for ((i = 0; i < 600; i++)); do
-        [[ -s $inst/qemu.pid ]] && break
-        sleep 0.5
-    done
-    pid=$(qemu_pid) || fail "labctl up did not start QEMU: $(cat "$work/stale.out")"
-    kill -KILL -- "-$upper" 2>/dev/null || kill -KILL "$upper"
-    wait "$upper" 2>/dev/null || true
-    rm -f "$work/stale.out"
-    running "$pid" || fail "QEMU $pid did not outlive the killed labctl; nothing to clean up"
+    phase() { sed -n 's/^phase=//p' "$inst/state" 2>/dev/null; }
+    # kill_up_when CONDITION: starts 'labctl up' in a session of its own and kills that whole session as
+    # soon as CONDITION (a shell test) holds; prints what up wrote.
+    kill_up_when() {
+        setsid "$labctl" up "${aargs[@]}" >"$work/stale.out" 2>&1 &
+        local upper=$! i
+        for ((i = 0; i < 6000; i++)); do
+            eval "$1" && break
+            running "$upper" || break
+            sleep 0.1
+        done
+        eval "$1" || { cat "$work/stale.out"; fail "labctl up never reached: $1"; }
+        kill -KILL -- "-$upper" 2>/dev/null || kill -KILL "$upper"
+        wait "$upper" 2>/dev/null || true
+        cat "$work/stale.out"
+    }
+    kill_up_when '[[ -s $inst/qemu.pid ]]'
+    early=$(qemu_pid)
+    # The pid in the state tells this run's QEMU from the first one's, which may have got as far.
+    kill_up_when '[[ $(phase) == booting && $(sed -n "s/^pid=//p" "$inst/state" 2>/dev/null) != "$early" ]]'
+    grep -qE 'interrupted or failed run|remains of a lab whose QEMU is gone' "$work/stale.out" \
+        || fail "up did not report what the run killed while QEMU started left behind"
+    ! running "$early" || fail "the QEMU $early of the first killed run survived the second up"
+    pid=$(qemu_pid) || fail "no QEMU pid after the second killed run"
+    running "$pid" || fail "QEMU $pid did not outlive the labctl killed after it daemonized"
     rc=0
     out=$("$labctl" status) || rc=$?
     echo "$out"
     [[ $rc == 3 ]] || fail "status of a half-started lab exits $rc, not 3"
     out=$("$labctl" up "${aargs[@]}" 2>&1) || { echo "$out"; fail "up after the killed run failed"; }
     echo "$out"
-    grep -q 'interrupted or failed run' <<<"$out" || fail "up did not report the leftover lab"
+    grep -q "interrupted or failed run (QEMU pid $pid, phase booting)" <<<"$out" \
+        || fail "up did not report the leftover lab of QEMU $pid"
     ! running "$pid" || fail "the leftover QEMU $pid survived up"
     newpid=$(qemu_pid) || fail "no QEMU after up"
     "$labctl" down
