@@ -1,16 +1,16 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "commandline.h"
 
-#include "csvexporter.h"
+#include "series/csvexporter.h"
 #include "exitplot.h"
-#include "exitseries.h"
-#include "filereplaysource.h"
-#include "hostcontroller.h"
-#include "libvirtchannelsource.h"
-#include "processsource.h"
-#include "recorder.h"
-#include "runstore.h"
-#include "sshcommandsource.h"
+#include "series/exitseries.h"
+#include "sources/filereplaysource.h"
+#include "virt/hostcontroller.h"
+#include "sources/libvirtchannelsource.h"
+#include "sources/processsource.h"
+#include "recording/recorder.h"
+#include "store/runstore.h"
+#include "sources/sshcommandsource.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>

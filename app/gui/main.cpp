@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "filereplaysource.h"
+#include "sources/filereplaysource.h"
 #include "mainwindow.h"
-#include "processsource.h"
-#include "runstore.h"
+#include "sources/processsource.h"
+#include "store/runstore.h"
 
 #include <QApplication>
 #include <QCommandLineParser>

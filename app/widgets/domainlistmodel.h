@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
-#include "domaininfo.h"
+#include "virt/domaininfo.h"
 
 #include <QAbstractTableModel>
 #include <QVector>

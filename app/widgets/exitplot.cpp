@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "exitplot.h"
 
-#include "exitseries.h"
+#include "series/exitseries.h"
 #include "qcustomplot_wrapper.h"
 
 #include <QVBoxLayout>

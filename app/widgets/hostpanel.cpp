@@ -2,7 +2,7 @@
 #include "hostpanel.h"
 
 #include "domainlistmodel.h"
-#include "hostcontroller.h"
+#include "virt/hostcontroller.h"
 
 #include <QComboBox>
 #include <QFormLayout>

@@ -1,19 +1,19 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "mainwindow.h"
 
-#include "csvexporter.h"
+#include "series/csvexporter.h"
 #include "exitplot.h"
-#include "filereplaysource.h"
-#include "hostcontroller.h"
+#include "sources/filereplaysource.h"
+#include "virt/hostcontroller.h"
 #include "hostpanel.h"
-#include "libvirtchannelsource.h"
-#include "processsource.h"
-#include "recorder.h"
+#include "sources/libvirtchannelsource.h"
+#include "sources/processsource.h"
+#include "recording/recorder.h"
 #include "runlistmodel.h"
-#include "runloader.h"
-#include "runstore.h"
+#include "store/runloader.h"
+#include "store/runstore.h"
 #include "spanmodel.h"
-#include "sshcommandsource.h"
+#include "sources/sshcommandsource.h"
 
 #include <QApplication>
 #include <QDockWidget>

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
-#include "exitseries.h"
-#include "runinfo.h"
+#include "series/exitseries.h"
+#include "store/runinfo.h"
 
 #include <QMainWindow>
 #include <QPointer>

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
-#include "runinfo.h"
+#include "store/runinfo.h"
 
 #include <QAbstractTableModel>
 #include <QVector>

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
-#include "seriespoint.h"
+#include "series/seriespoint.h"
 
 #include <QAbstractTableModel>
 #include <QVector>

@@ -2,8 +2,8 @@
 // exitscope-streamcheck: reads a stream captured from exitscope-agent or exitscope-probe with the core's
 // StreamParser, prints what it holds and checks the properties asked for on the command line. The
 // agent tests, local and nested, judge the senders' output with it.
-#include "recordsink.h"
-#include "streamparser.h"
+#include "protocol/recordsink.h"
+#include "protocol/streamparser.h"
 
 #include <QCoreApplication>
 #include <QFile>

@@ -3,9 +3,9 @@
 // the same vectors (tests/agent/vectors), both ways: the parser reads the vector bytes and the C
 // encoder's bytes into the records the vectors describe, and both encoders produce the vector bytes.
 #include "protocol.h"
-#include "recordsink.h"
-#include "streamparser.h"
-#include "streamwriter.h"
+#include "protocol/recordsink.h"
+#include "protocol/streamparser.h"
+#include "protocol/streamwriter.h"
 
 #include <QFile>
 #include <QTest>

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Parser throughput in sample records per second on one core (target: at least 5 million). Rates are
 // per CPU second: on a shared machine wall time measures the neighbours, not the parser.
-#include "exitseries.h"
-#include "recordsink.h"
-#include "streamparser.h"
-#include "streamwriter.h"
+#include "series/exitseries.h"
+#include "protocol/recordsink.h"
+#include "protocol/streamparser.h"
+#include "protocol/streamwriter.h"
 
 #include <benchmark/benchmark.h>
 

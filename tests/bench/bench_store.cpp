@@ -3,8 +3,8 @@
 // 200,000). The database goes to a temporary folder under EXITSCOPE_BENCH_DIR, or the system's
 // temporary folder. Rates are per CPU second of the process (SQLite's writes are system time in it):
 // on a shared machine wall time measures the neighbours; the Time column still shows it.
-#include "recordbuffer.h"
-#include "runstore.h"
+#include "protocol/recordbuffer.h"
+#include "store/runstore.h"
 
 #include <QCoreApplication>
 #include <QTemporaryDir>

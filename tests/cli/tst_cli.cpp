@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // exitscope-cli as a script sees it: exit codes, messages, files.
 #include "../gui/streamfixture.h"
-#include "csvexporter.h"
-#include "exitseries.h"
-#include "recordsink.h"
-#include "streamparser.h"
+#include "series/csvexporter.h"
+#include "series/exitseries.h"
+#include "protocol/recordsink.h"
+#include "protocol/streamparser.h"
 
 #include <QBuffer>
 #include <QElapsedTimer>

@@ -9,8 +9,8 @@
 // - sequence numbers delivered within a session strictly increase.
 #include "fuzz_streamparser.h"
 
-#include "recordsink.h"
-#include "streamparser.h"
+#include "protocol/recordsink.h"
+#include "protocol/streamparser.h"
 
 #include <cstdio>
 #include <cstdlib>

@@ -2,7 +2,7 @@
 // Writes the seed corpus of fuzz_streamparser into a folder: streams of every kind the parser meets,
 // each behind the fuzz target's chunking prefix (see fuzz_streamparser.cpp).
 //   exitscope-fuzz-corpus FOLDER
-#include "streamwriter.h"
+#include "protocol/streamwriter.h"
 
 #include <QDir>
 #include <QFile>

@@ -2,7 +2,7 @@
 // Replot cost of the live plot holding a million points, offscreen; run with
 // --benchmark_repetitions to get the median the performance target is stated in.
 #include "exitplot.h"
-#include "exitseries.h"
+#include "series/exitseries.h"
 #include "qcustomplot_wrapper.h"
 
 #include <QApplication>

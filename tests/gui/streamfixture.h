@@ -2,7 +2,7 @@
 // A small recorded stream for the GUI and CLI tests: a boot marker, a workload span, a counter wrap.
 #pragma once
 
-#include "streamwriter.h"
+#include "protocol/streamwriter.h"
 
 #include <QFile>
 

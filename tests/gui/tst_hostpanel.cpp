@@ -2,10 +2,10 @@
 // The Host dock against libvirt's test driver: guests listed, actions enabled by state, the agent's
 // recording wired to the recorder.
 #include "domainlistmodel.h"
-#include "hostcontroller.h"
+#include "virt/hostcontroller.h"
 #include "hostpanel.h"
 #include "mainwindow.h"
-#include "recorder.h"
+#include "recording/recorder.h"
 
 #include <QAbstractItemModelTester>
 #include <QPushButton>

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "exitplot.h"
-#include "filereplaysource.h"
+#include "sources/filereplaysource.h"
 #include "mainwindow.h"
 #include "qcustomplot_wrapper.h"
-#include "recorder.h"
+#include "recording/recorder.h"
 #include "runlistmodel.h"
 #include "spanmodel.h"
 #include "streamfixture.h"

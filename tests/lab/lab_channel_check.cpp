@@ -14,9 +14,9 @@
 //              separates a problem of the lab from one of the source
 // Exit status 0 if every check holds, 1 otherwise; what was seen is printed either way.
 
-#include "libvirtchannelsource.h"
-#include "recordsink.h"
-#include "streamparser.h"
+#include "sources/libvirtchannelsource.h"
+#include "protocol/recordsink.h"
+#include "protocol/streamparser.h"
 
 #include <QCoreApplication>
 #include <QTimer>

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // SshCommandSource against a real sshd on 127.0.0.1, started by the test with keys of its own.
 #include "../gui/streamfixture.h"
-#include "recordbuffer.h"
-#include "sshcommandsource.h"
+#include "protocol/recordbuffer.h"
+#include "sources/sshcommandsource.h"
 
 #include <QElapsedTimer>
 #include <QProcess>

@@ -3,7 +3,7 @@
 //   exitscope-test-emitter [--samples N] [--interval-ms MS] [--major M] [--exit CODE] [--stderr TEXT]
 // --major writes a handshake with that protocol major; --exit ends with that status after writing
 // --stderr TEXT to standard error.
-#include "streamwriter.h"
+#include "protocol/streamwriter.h"
 #include "syntheticstream.h"
 
 #include <chrono>

@@ -3,7 +3,7 @@
 // what they produced: record n of a session is a pure function of n.
 #pragma once
 
-#include "records.h"
+#include "protocol/records.h"
 
 namespace ExitScope::Synthetic {
 

@@ -3,10 +3,10 @@
 //   exitscope-test-recorder DATABASE PERIOD_MS
 // Prints "run ID" once the run exists, then "sample SEQ MONOTONIC_NS" after each sample has been
 // handed to the recorder, with the steady clock the test also reads. Runs until it is killed.
-#include "recorder.h"
-#include "runstore.h"
-#include "source.h"
-#include "streamwriter.h"
+#include "recording/recorder.h"
+#include "store/runstore.h"
+#include "sources/source.h"
+#include "protocol/streamwriter.h"
 #include "syntheticstream.h"
 
 #include <QCoreApplication>

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "csvexporter.h"
-#include "exitseries.h"
+#include "series/csvexporter.h"
+#include "series/exitseries.h"
 
 #include <QBuffer>
 #include <QFile>

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "exitseries.h"
+#include "series/exitseries.h"
 
 #include <QTest>
 

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "filereplaysource.h"
-#include "processsource.h"
-#include "recordbuffer.h"
-#include "recorder.h"
-#include "runstore.h"
-#include "streamwriter.h"
+#include "sources/filereplaysource.h"
+#include "sources/processsource.h"
+#include "protocol/recordbuffer.h"
+#include "recording/recorder.h"
+#include "store/runstore.h"
+#include "protocol/streamwriter.h"
 #include "syntheticstream.h"
 
 #include <QElapsedTimer>

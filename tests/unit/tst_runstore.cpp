@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "recordbuffer.h"
-#include "runstore.h"
+#include "protocol/recordbuffer.h"
+#include "store/runstore.h"
 #include "syntheticstream.h"
 
 #include <QFile>

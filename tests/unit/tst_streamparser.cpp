@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "recordsink.h"
-#include "streamparser.h"
-#include "streamwriter.h"
+#include "protocol/recordsink.h"
+#include "protocol/streamparser.h"
+#include "protocol/streamwriter.h"
 
 #include <QTest>
 

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // HostController and LibvirtChannelSource against libvirt's test driver: a real libvirt connection,
 // with a host described by tests/data/libvirt-node.xml.
-#include "hostcontroller.h"
-#include "libvirtchannelsource.h"
+#include "virt/hostcontroller.h"
+#include "sources/libvirtchannelsource.h"
 
 #include <QSignalSpy>
 #include <QTest>

@@ -1,0 +1,209 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "recording/recorder.h"
+
+#include "store/runstore.h"
+#include "sources/source.h"
+
+#include <QCoreApplication>
+#include <QLoggingCategory>
+
+Q_LOGGING_CATEGORY(lcRecorder, "exitscope.recorder", QtWarningMsg)
+
+namespace ExitScope {
+
+namespace {
+// Flush early when a fast source delivers many records between timer ticks, so that a batch
+// stays small enough to commit quickly.
+constexpr qsizetype MaxPending = 50'000;
+
+QString leafLayoutText(const Handshake &h)
+{
+    return QStringLiteral("total 0x%1, per-reason 0x%2, discovery 0x%3, ABI %4, %5")
+        .arg(h.totalLeaf, 8, 16, QLatin1Char('0'))
+        .arg(h.reasonLeaf, 8, 16, QLatin1Char('0'))
+        .arg(h.discoveryLeaf, 8, 16, QLatin1Char('0'))
+        .arg(h.abiVersion)
+        .arg(cpuVendorName(h.cpuVendor));
+}
+} // namespace
+
+Recorder::Recorder(RunStore *store, QObject *parent)
+    : QObject(parent)
+    , m_store(store)
+{
+    m_flushTimer.setInterval(FlushIntervalMs);
+    connect(&m_flushTimer, &QTimer::timeout, this, [this] {
+        if (!flush())
+            end(false, QCoreApplication::translate("Recorder", "Recording stopped: the run database cannot be written"),
+                m_lastError);
+    });
+}
+
+Recorder::~Recorder()
+{
+    if (m_source)
+        stop();
+}
+
+bool Recorder::start(Source *source, RunInfo info)
+{
+    Q_ASSERT(!m_source);
+    if (info.source.isEmpty())
+        info.source = source->description();
+    if (info.name.isEmpty())
+        info.name = source->description();
+    info.startedAt = QDateTime::currentDateTimeUtc();
+    m_runId = m_store->createRun(info);
+    if (m_runId < 0) {
+        m_lastError = m_store->lastError();
+        delete source;
+        return false;
+    }
+    info.id = m_runId;
+    m_info = info;
+    m_series.clear();
+    m_finalStats = {};
+    m_pending.clear();
+    m_protocolError.clear();
+    m_source = source;
+    source->setParent(this);
+    source->setSink(this);
+    connect(source, &Source::recordsDelivered, this, [this] {
+        if (m_pending.size() >= MaxPending && !flush())
+            end(false, QCoreApplication::translate("Recorder", "Recording stopped: the run database cannot be written"),
+                m_lastError);
+        else
+            Q_EMIT updated();
+    });
+    connect(source, &Source::progress, this, &Recorder::progress);
+    connect(source, &Source::finished, this, [this] {
+        if (m_protocolError.isEmpty())
+            end(true, {}, {});
+        else
+            end(false, m_protocolError, {});
+    });
+    connect(source, &Source::failed, this,
+            [this](const QString &message, const QString &details) { end(false, message, details); });
+    m_flushTimer.start();
+    source->start();
+    return true;
+}
+
+void Recorder::stop()
+{
+    if (m_source)
+        m_source->stop();
+    // A source that was already finished does not call back; make sure the run is closed.
+    if (m_source)
+        end(true, {}, {});
+}
+
+bool Recorder::flush()
+{
+    if (m_pending.isEmpty())
+        return true;
+    if (!m_store->appendRecords(m_runId, m_pending.records())) {
+        m_lastError = m_store->lastError();
+        return false;
+    }
+    m_pending.clear();
+    return true;
+}
+
+void Recorder::end(bool ok, const QString &message, const QString &details)
+{
+    if (!m_source)
+        return;
+    m_flushTimer.stop();
+    auto source = m_source;
+    m_source = nullptr;
+    m_finalStats = source->stats();
+    source->disconnect(this);
+    source->deleteLater();
+    QString storeProblem;
+    if (!flush())
+        storeProblem = m_lastError;
+    const bool complete = ok && storeProblem.isEmpty();
+    QString failure = message;
+    if (!storeProblem.isEmpty())
+        failure = QCoreApplication::translate("Recorder", "The last records could not be stored: %1").arg(storeProblem);
+    m_store->finishRun(m_runId, complete ? RunInfo::State::Complete : RunInfo::State::Failed, failure);
+    m_info.state = complete ? RunInfo::State::Complete : RunInfo::State::Failed;
+    m_info.failure = failure;
+    Q_EMIT updated();
+    if (complete)
+        Q_EMIT finished(m_runId);
+    else
+        Q_EMIT failed(m_runId, failure, details.isEmpty() ? storeProblem : details);
+}
+
+void Recorder::handshake(const Handshake &h)
+{
+    m_pending.handshake(h);
+    m_series.handshake(h);
+    const auto layout = leafLayoutText(h);
+    if (layout != m_info.leafLayout) {
+        m_info.leafLayout = layout;
+        m_store->updateLeafLayout(m_runId, layout);
+    }
+    // What the user did not say, the sender does: an agent runs in the guest, the probe on the host.
+    // Replays keep what the recording's handshake says, as that is where it was recorded.
+    QString host = m_info.host, guest = m_info.guest;
+    if (h.sourceKind == SourceKind::GuestAgent && guest.isEmpty())
+        guest = h.host;
+    else if (h.sourceKind == SourceKind::HostProbe && host.isEmpty())
+        host = h.host;
+    if (host != m_info.host || guest != m_info.guest) {
+        m_info.host = host;
+        m_info.guest = guest;
+        m_store->updateOrigin(m_runId, host, guest);
+    }
+    Q_EMIT handshakeReceived(h);
+}
+
+void Recorder::sample(const Sample &s)
+{
+    m_pending.sample(s);
+    m_series.sample(s);
+}
+
+void Recorder::marker(const Marker &m)
+{
+    m_pending.marker(m);
+    m_series.marker(m);
+}
+
+void Recorder::heartbeat(const Heartbeat &h)
+{
+    m_pending.heartbeat(h);
+}
+
+void Recorder::error(const ErrorRecord &e)
+{
+    m_pending.error(e);
+    qCInfo(lcRecorder) << "sender reported error" << e.code << e.text;
+    Q_EMIT senderError(e);
+}
+
+void Recorder::reasonSample(const ReasonSample &r)
+{
+    m_pending.reasonSample(r);
+}
+
+void Recorder::gap(quint64 first, quint64 last)
+{
+    m_pending.gap(first, last);
+    m_series.gap(first, last);
+}
+
+void Recorder::unsupportedVersion(quint16 major, quint16 minor)
+{
+    m_protocolError = QCoreApplication::translate("Recorder",
+                                                  "The sender speaks stream protocol %1.%2; this ExitScope reads "
+                                                  "version %3. Update ExitScope or the sender.")
+                          .arg(major)
+                          .arg(minor)
+                          .arg(Protocol::Major);
+}
+
+} // namespace ExitScope

@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "series/exitseries.h"
+#include "protocol/recordbuffer.h"
+#include "store/runinfo.h"
+#include "sources/source.h"
+
+#include <QObject>
+#include <QPointer>
+#include <QTimer>
+
+namespace ExitScope {
+
+class RunStore;
+
+// Records one run: takes a source's records into the series (for plots) and into the run store,
+// in batched transactions at least every flushInterval(), so that a killed process loses at most the
+// records of the last interval. Everything already stored stays stored whatever the source does.
+class Recorder : public QObject, private RecordSink
+{
+    Q_OBJECT
+public:
+    explicit Recorder(RunStore *store, QObject *parent = nullptr);
+    ~Recorder() override;
+
+    // Takes ownership of the source. Returns false (and sets lastError) if the run cannot be created.
+    bool start(Source *source, RunInfo info);
+    void stop();
+    bool isRecording() const { return m_source != nullptr; }
+
+    const ExitSeries &series() const { return m_series; }
+    ExitSeries &series() { return m_series; }
+    qint64 runId() const { return m_runId; }
+    const RunInfo &info() const { return m_info; }
+    QString lastError() const { return m_lastError; }
+    const Source *source() const { return m_source; }
+    // What the parser made of the stream so far; after the end, of the whole recording.
+    ParserStats streamStats() const { return m_source ? m_source->stats() : m_finalStats; }
+
+    static constexpr int FlushIntervalMs = 250;
+
+Q_SIGNALS:
+    // New points or markers in series(); emitted at most once per delivered batch.
+    void updated();
+    void handshakeReceived(const ExitScope::Handshake &handshake);
+    void senderError(const ExitScope::ErrorRecord &error);
+    // The recording ended; the run is complete in the store.
+    void finished(qint64 runId);
+    // The recording ended early; what arrived before is stored.
+    void failed(qint64 runId, const QString &message, const QString &details);
+    void progress(qint64 done, qint64 total);
+
+private:
+    void handshake(const Handshake &h) override;
+    void sample(const Sample &s) override;
+    void marker(const Marker &m) override;
+    void heartbeat(const Heartbeat &h) override;
+    void error(const ErrorRecord &e) override;
+    void reasonSample(const ReasonSample &r) override;
+    void gap(quint64 first, quint64 last) override;
+    void unsupportedVersion(quint16 major, quint16 minor) override;
+
+    bool flush();
+    void end(bool ok, const QString &message, const QString &details);
+
+    RunStore *m_store;
+    QPointer<Source> m_source;
+    ExitSeries m_series;
+    RecordBuffer m_pending;
+    RunInfo m_info;
+    QTimer m_flushTimer;
+    qint64 m_runId = -1;
+    QString m_lastError;
+    QString m_protocolError;
+    ParserStats m_finalStats;
+};
+
+} // namespace ExitScope

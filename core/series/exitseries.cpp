@@ -1,0 +1,193 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "series/exitseries.h"
+
+#include <QHash>
+
+#include <algorithm>
+
+namespace ExitScope {
+
+void ExitSeries::clear()
+{
+    // Whether the sampler's own exits are subtracted is how the user wants the data shown, not data:
+    // a new recording started with it on must keep it on.
+    const bool subtractOwn = m_subtractOwn;
+    *this = ExitSeries{};
+    m_subtractOwn = subtractOwn;
+}
+
+void ExitSeries::beginSession(const Handshake &handshake)
+{
+    m_periodNs = handshake.periodNs;
+    // The sender repeats its handshake whenever a reader reconnects, and a headless start is upgraded by
+    // the first one: only a different session id means that the sender restarted.
+    if (m_haveSession && handshake.sessionId != m_sessionId && !m_points.isEmpty())
+        m_sessionPending = true;
+    m_haveSession = true;
+    m_sessionId = handshake.sessionId;
+}
+
+double ExitSeries::placeOnAxis(quint64 tNs)
+{
+    if (!m_haveTime) {
+        m_haveTime = true;
+        m_firstNs = tNs;
+        m_lastNs = tNs;
+        return 0;
+    }
+    if (tNs < m_lastNs) {
+        // The sender's clock started over (a guest reboot restarts CLOCK_BOOTTIME). Continue the axis
+        // one period after the last reading; the true pause is unknown to the stream.
+        const double last = m_axisOffset + double(m_lastNs - m_firstNs) * 1e-9;
+        const double step = double(m_periodNs ? m_periodNs : 1'000'000) * 1e-9;
+        m_axisOffset = last + step;
+        m_firstNs = tNs;
+        m_clockRestarted = true;
+    }
+    m_lastNs = tNs;
+    return m_axisOffset + double(tNs - m_firstNs) * 1e-9;
+}
+
+int ExitSeries::append(const Sample &sample)
+{
+    SeriesPoint p;
+    p.seq = sample.seq;
+    p.tNs = sample.tNs;
+    p.exitsRaw = sample.exits;
+    p.cycles = sample.cycles;
+    p.ownCpuid = sample.ownCpuid;
+    p.t = placeOnAxis(sample.tNs);
+
+    if (m_points.isEmpty()) {
+        p.flags = SeriesPoint::First;
+    } else {
+        const auto &prev = m_points.last();
+        // Across a restart of the sender's clock the axis steps one period, but the real pause is
+        // unknown while the host's counters went on: no length to divide the deltas by, so no rate.
+        p.interval = m_clockRestarted ? 0 : p.t - prev.t;
+        const quint64 wrappedDelta = quint32(sample.exits - prev.exitsRaw);
+        const bool cyclesWentBack = sample.cycles < prev.cycles;
+        const bool wrapImplausible = sample.exits < prev.exitsRaw && sample.cycles - prev.cycles < wrappedDelta;
+        if (cyclesWentBack || wrapImplausible) {
+            p.flags |= SeriesPoint::CounterReset;
+            ++m_resets;
+            // Counters restarted from zero at the reload: what they hold now happened since.
+            p.deltaExits = sample.exits;
+            p.deltaCycles = sample.cycles;
+        } else {
+            p.deltaExits = wrappedDelta;
+            p.deltaCycles = sample.cycles - prev.cycles;
+        }
+        // A restarted sender counts its own CPUIDs from zero again.
+        p.deltaOwn = sample.ownCpuid >= prev.ownCpuid && !m_sessionPending ? sample.ownCpuid - prev.ownCpuid
+                                                                           : sample.ownCpuid;
+        p.exitsTotal = prev.exitsTotal + p.deltaExits;
+        p.cyclesTotal = prev.cyclesTotal + p.deltaCycles;
+        if (m_gapPending)
+            p.flags |= SeriesPoint::GapBefore;
+        if (m_sessionPending)
+            p.flags |= SeriesPoint::NewSession;
+    }
+    m_gapPending = false;
+    m_sessionPending = false;
+    m_clockRestarted = false;
+    m_points.append(p);
+    return int(m_points.size() - 1);
+}
+
+void ExitSeries::appendMarker(const Marker &marker)
+{
+    SeriesMarker m;
+    m.marker = marker;
+    m.t = placeOnAxis(marker.tNs);
+    m.sampleIndex = int(m_points.size() - 1);
+    if (marker.countersValid() && m.sampleIndex >= 0) {
+        const auto &prev = m_points.last();
+        // Read after that sample, so the counter can only have moved forward (modulo the wrap).
+        if (marker.cycles >= prev.cycles) {
+            m.hasTotals = true;
+            m.exitsTotal = prev.exitsTotal + quint32(marker.exits - prev.exitsRaw);
+            m.cyclesTotal = prev.cyclesTotal + (marker.cycles - prev.cycles);
+        }
+    }
+    m_markers.append(m);
+}
+
+quint64 ExitSeries::exitsInInterval(int index) const
+{
+    const auto &p = m_points.at(index);
+    if (!m_subtractOwn)
+        return p.deltaExits;
+    return p.deltaExits > p.deltaOwn ? p.deltaExits - p.deltaOwn : 0;
+}
+
+double ExitSeries::exitsPerSecond(int index) const
+{
+    const auto &p = m_points.at(index);
+    if (!p.hasRate())
+        return NaN;
+    return double(exitsInInterval(index)) / p.interval;
+}
+
+double ExitSeries::cyclesPerExit(int index) const
+{
+    const auto &p = m_points.at(index);
+    if (!p.hasRate() || p.deltaExits == 0)
+        return NaN;
+    return double(p.deltaCycles) / double(p.deltaExits);
+}
+
+QVector<Span> ExitSeries::spans() const
+{
+    QVector<Span> result;
+    QHash<quint32, int> open; // span id -> index into m_markers
+    const auto totalsAt = [this](const SeriesMarker &m, quint64 *exits, quint64 *cycles) {
+        if (m.hasTotals) {
+            *exits = m.exitsTotal;
+            *cycles = m.cyclesTotal;
+            return true;
+        }
+        // Without its own reading, the last sample before the marker is the best estimate.
+        const auto &p = m_points.at(qMax(0, m.sampleIndex));
+        *exits = p.exitsTotal;
+        *cycles = p.cyclesTotal;
+        return false;
+    };
+    for (int i = 0; i < m_markers.size(); ++i) {
+        const auto &m = m_markers.at(i);
+        const auto kind = m.marker.kind;
+        if (m.marker.span == 0)
+            continue;
+        if (kind == MarkerKind::IoStart || kind == MarkerKind::WorkloadStart) {
+            open.insert(m.marker.span, i);
+            continue;
+        }
+        if (kind != MarkerKind::IoEnd && kind != MarkerKind::WorkloadEnd)
+            continue;
+        const auto it = open.find(m.marker.span);
+        if (it == open.end() || m_points.isEmpty())
+            continue;
+        const auto &start = m_markers.at(*it);
+        open.erase(it);
+        Span s;
+        s.id = m.marker.span;
+        s.kind = start.marker.kind;
+        s.startText = start.marker.text;
+        s.endText = m.marker.text;
+        s.start = start.t;
+        s.end = m.t;
+        quint64 e0 = 0, c0 = 0, e1 = 0, c1 = 0;
+        const bool exactStart = totalsAt(start, &e0, &c0);
+        const bool exactEnd = totalsAt(m, &e1, &c1);
+        s.exact = exactStart && exactEnd;
+        s.exits = e1 >= e0 ? e1 - e0 : 0;
+        s.cycles = c1 >= c0 ? c1 - c0 : 0;
+        result.append(s);
+    }
+    // In the order they began, as a reader of the table expects: an I/O burst inside a workload ends
+    // first but starts later.
+    std::stable_sort(result.begin(), result.end(), [](const Span &a, const Span &b) { return a.start < b.start; });
+    return result;
+}
+
+} // namespace ExitScope

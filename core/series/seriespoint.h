@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "protocol/records.h"
+
+#include <QtGlobal>
+
+namespace ExitScope {
+
+// One sample placed on the run's time axis, with the interval that ends at it.
+struct SeriesPoint
+{
+    enum Flag : quint8 {
+        First = 0x01, // no interval before it
+        CounterReset = 0x02, // the host's counters restarted during the interval: no rate
+        GapBefore = 0x04, // records were lost during the interval (the deltas are still exact)
+        NewSession = 0x08, // the sender restarted (guest reboot) during the interval
+    };
+
+    double t = 0; // seconds since the run's first record
+    quint64 seq = 0;
+    quint64 tNs = 0; // sender's clock
+    quint32 exitsRaw = 0;
+    quint64 cycles = 0;
+    quint64 ownCpuid = 0;
+    quint64 exitsTotal = 0; // unwrapped, cumulative since the first sample, across wraps and resets
+    quint64 cyclesTotal = 0; // likewise
+    quint64 deltaExits = 0; // over the interval ending here
+    quint64 deltaCycles = 0;
+    quint64 deltaOwn = 0; // CPUIDs the sampler itself executed in the interval
+    double interval = 0; // seconds
+    quint8 flags = 0;
+
+    bool hasRate() const { return !(flags & (First | CounterReset)) && interval > 0; }
+};
+
+// A marker placed on the same axis as the samples.
+struct SeriesMarker
+{
+    Marker marker;
+    double t = 0;
+    int sampleIndex = -1; // last sample at or before the marker, -1 if none yet
+    bool hasTotals = false; // the marker carried counters and they could be unwrapped
+    quint64 exitsTotal = 0;
+    quint64 cyclesTotal = 0;
+};
+
+// Exits and cycles between a start marker and its end marker (same span id).
+struct Span
+{
+    quint32 id = 0;
+    MarkerKind kind = MarkerKind::WorkloadStart;
+    QString startText;
+    QString endText;
+    double start = 0;
+    double end = 0;
+    quint64 exits = 0;
+    quint64 cycles = 0;
+    bool exact = false; // both ends carried counters; otherwise the nearest samples were used
+};
+
+} // namespace ExitScope

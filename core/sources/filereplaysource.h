@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "protocol/recordbuffer.h"
+#include "sources/source.h"
+
+#include <QElapsedTimer>
+#include <QFile>
+#include <QTimer>
+
+namespace ExitScope {
+
+// Replays a recording (*.exs): as fast as the reader takes it, or paced by the records' own
+// timestamps (optionally sped up), as if the sender were live.
+class FileReplaySource : public Source
+{
+    Q_OBJECT
+public:
+    enum class Pace { Fast, Recorded };
+
+    FileReplaySource(const QString &path, Pace pace, double speed = 1.0, QObject *parent = nullptr);
+
+    void setSink(RecordSink *sink) override;
+    QString description() const override;
+    void start() override;
+    void stop() override;
+
+private:
+    void readChunk();
+    void releaseDue();
+
+    QFile m_file;
+    Pace m_pace;
+    double m_speed;
+    QTimer m_timer;
+    // Paced mode decodes the whole file first, then releases records when their time has come.
+    RecordBuffer m_decoded;
+    RecordSink *m_target = nullptr;
+    qsizetype m_next = 0;
+    QElapsedTimer m_clock;
+    quint64 m_baseNs = 0;
+    qint64 m_rebaseMs = 0; // replay time at which m_baseNs was taken
+    quint64 m_lastNs = 0;
+    bool m_haveBase = false;
+
+};
+
+} // namespace ExitScope

@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "protocol/recordbuffer.h"
+#include "store/runinfo.h"
+
+#include <QHash>
+#include <QString>
+#include <QVector>
+
+#include <functional>
+#include <memory>
+
+namespace ExitScope {
+
+// Runs in an SQLite database (Qt SQL). One instance is one connection and must be used from the
+// thread that opened it; open a second instance on the same file for work on another thread.
+// The database runs in WAL mode, so a reader never blocks the recording writer.
+class RunStore
+{
+public:
+    RunStore();
+    ~RunStore();
+    RunStore(const RunStore &) = delete;
+    RunStore &operator=(const RunStore &) = delete;
+
+    // Where runs go unless the user says otherwise.
+    static QString defaultPath();
+
+    bool open(const QString &path);
+    bool isOpen() const;
+    QString path() const { return m_path; }
+    QString lastError() const { return m_lastError; }
+
+    // Returns the new run's id, or -1.
+    qint64 createRun(const RunInfo &info);
+    bool finishRun(qint64 runId, RunInfo::State state, const QString &failure = {});
+    bool updateLeafLayout(qint64 runId, const QString &layout);
+    // Where the samples came from, as far as the sender's handshake tells.
+    bool updateOrigin(qint64 runId, const QString &host, const QString &guest);
+    bool renameRun(qint64 runId, const QString &name);
+    bool setNotes(qint64 runId, const QString &notes);
+    bool deleteRun(qint64 runId);
+    QVector<RunInfo> listRuns();
+    // Returns false if the run does not exist.
+    bool runInfo(qint64 runId, RunInfo *info);
+
+    // Writes records in one transaction; ordinals continue the run's arrival order.
+    bool appendRecords(qint64 runId, const QVector<BufferedRecord> &records);
+
+    // Replays a run's records, in the order they arrived, into a sink. Returns false on a database
+    // error; progress(done, total) is called every few thousand records when given.
+    bool replay(qint64 runId, RecordSink *sink, const std::function<bool(qint64, qint64)> &progress = {});
+
+private:
+    bool exec(const QString &statement);
+    bool fail(const QString &what, const QString &detail);
+    qint64 nextOrdinal(qint64 runId);
+
+    // Prepared once per connection: preparing costs more than inserting a few hundred rows.
+    struct Statements;
+    std::unique_ptr<Statements> m_statements;
+    QHash<qint64, qint64> m_nextOrdinal;
+    QString m_connection;
+    QString m_path;
+    QString m_lastError;
+};
+
+} // namespace ExitScope
