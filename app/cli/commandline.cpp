@@ -1,16 +1,11 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "commandline.h"
 
-#include "series/csvexporter.h"
 #include "exitplot.h"
+#include "recording/recordingsession.h"
+#include "series/csvexporter.h"
 #include "series/exitseries.h"
-#include "sources/filereplaysource.h"
-#include "virt/hostcontroller.h"
-#include "sources/libvirtchannelsource.h"
-#include "sources/processsource.h"
-#include "recording/recorder.h"
 #include "store/runstore.h"
-#include "sources/sshcommandsource.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -104,6 +99,10 @@ int CommandLine::run(const QStringList &arguments)
                                    QStringLiteral("factor"));
     const QCommandLineOption duration(QStringLiteral("duration"), QStringLiteral("record: stop after this many seconds."),
                                       QStringLiteral("seconds"));
+    const QCommandLineOption wait(QStringLiteral("wait"),
+                                  QStringLiteral("record from a live sender: how long to wait for its first word, in seconds "
+                                                 "(default 300; 0 waits until stopped). --duration counts from that word."),
+                                  QStringLiteral("seconds"));
     const QCommandLineOption saveStream(QStringLiteral("save-stream"),
                                         QStringLiteral("record: also save the stream as received, as a recording (*.exs)."),
                                         QStringLiteral("path"));
@@ -122,7 +121,7 @@ int CommandLine::run(const QStringList &arguments)
                                     QStringLiteral("release"));
     const QCommandLineOption guest(QStringLiteral("guest"), QStringLiteral("record: the guest measured."), QStringLiteral("name"));
     const QCommandLineOption quiet({QStringLiteral("q"), QStringLiteral("quiet")}, QStringLiteral("No progress on stderr."));
-    parser.addOptions({store, file, command, connectTo, agent, boot, probe, rate, paced, speed, duration, saveStream, csv, png, pdf, size, subtractOwn, name, notes, host,
+    parser.addOptions({store, file, command, connectTo, agent, boot, probe, rate, paced, speed, duration, wait, saveStream, csv, png, pdf, size, subtractOwn, name, notes, host,
                        kernel, guest, quiet});
 
     if (!parser.parse(arguments))
@@ -175,6 +174,12 @@ int CommandLine::run(const QStringList &arguments)
         m_duration = parser.value(duration).toDouble(&ok);
         if (!ok || !(m_duration > 0))
             return usageError(QStringLiteral("--duration needs a positive number of seconds, not '%1'").arg(parser.value(duration)));
+    }
+    if (parser.isSet(wait)) {
+        bool ok = false;
+        m_wait = parser.value(wait).toInt(&ok);
+        if (!ok || m_wait < 0 || m_wait > 86400)
+            return usageError(QStringLiteral("--wait needs a whole number of seconds from 0 to 86400, not '%1'").arg(parser.value(wait)));
     }
     int width = 0;
     int height = 0;
@@ -265,7 +270,8 @@ int CommandLine::writeOutputs(const ExitSeries &series)
         return Ok;
     ExitPlot plot;
     plot.resize(width, height);
-    plot.setSeries(&series);
+    // The plot lives only in this function, as does the series: it need not own it.
+    plot.setSeries(std::shared_ptr<const ExitSeries>(std::shared_ptr<const ExitSeries>(), &series));
     for (const auto &path : {m_png, m_pdf}) {
         if (path.isEmpty())
             continue;
@@ -281,10 +287,8 @@ int CommandLine::writeOutputs(const ExitSeries &series)
     return Ok;
 }
 
-int CommandLine::record()
+int CommandLine::sourceSpec(SourceSpec *spec)
 {
-    if (!m_positional.isEmpty())
-        return usageError(QStringLiteral("record takes no positional arguments"));
     if (int(!m_file.isEmpty()) + int(!m_command.isEmpty()) + int(!m_agent.isEmpty()) + int(m_probe) != 1)
         return usageError(QStringLiteral("record needs exactly one of --file, --command, --agent or --probe"));
     if (m_probe && m_connect.isEmpty())
@@ -293,138 +297,126 @@ int CommandLine::record()
         return usageError(QStringLiteral("record --agent needs --connect URI (e.g. the lab's: lab/labctl uri)"));
     if (m_boot && m_agent.isEmpty())
         return usageError(QStringLiteral("--boot goes with --agent"));
-    if (!m_file.isEmpty() && !QFileInfo(m_file).isFile()) {
-        err(QStringLiteral("exitscope-cli: cannot read the recording %1: no such file").arg(m_file));
+    if (m_probe)
+        *spec = SourceSpec::hostProbe(m_connect, m_rate);
+    else if (!m_agent.isEmpty())
+        *spec = SourceSpec::guestAgent(m_connect, m_agent, m_boot);
+    else if (!m_file.isEmpty())
+        *spec = SourceSpec::replay(m_file, m_paced, m_speed);
+    else
+        *spec = SourceSpec::command(m_command);
+    if (const auto problem = spec->validate(); !problem.isEmpty()) {
+        // A recording that is not there is a failed job; anything else is a bad argument.
+        if (spec->kind != SourceSpec::Kind::Replay)
+            return usageError(problem);
+        err(QStringLiteral("exitscope-cli: ") + problem);
         return Failed;
     }
+    return Ok;
+}
+
+int CommandLine::record()
+{
+    if (!m_positional.isEmpty())
+        return usageError(QStringLiteral("record takes no positional arguments"));
+    SourceSpec spec;
+    if (const int status = sourceSpec(&spec))
+        return status;
     RunStore store;
     if (const int status = openStore(store, false))
         return status;
 
-    Source *source = nullptr;
-    if (m_probe) {
-        SshTarget target;
-        QString error;
-        if (!SshTarget::fromLibvirtUri(m_connect, &target, &error))
-            return usageError(error);
-        source = new SshCommandSource(target, QStringLiteral("exitscope-probe --rate %1").arg(m_rate));
-    } else if (!m_agent.isEmpty()) {
-        auto channel = new LibvirtChannelSource(m_connect, m_agent);
-        QObject::connect(channel, &LibvirtChannelSource::channelStateChanged, channel, [this](bool open, const QString &reason) {
-            if (!m_quiet)
-                err(open ? QStringLiteral("agent channel open") : QStringLiteral("agent channel closed: %1").arg(reason));
-        });
-        source = channel;
-    } else if (!m_file.isEmpty()) {
-        source = new FileReplaySource(m_file, m_paced ? FileReplaySource::Pace::Recorded : FileReplaySource::Pace::Fast,
-                                      m_speed);
-    } else {
-        auto words = QProcess::splitCommand(m_command);
-        if (words.isEmpty())
-            return usageError(QStringLiteral("--command is empty"));
-        const auto program = words.takeFirst();
-        source = new ProcessSource(program, words);
-    }
-    QFile rawCopy(m_saveStream);
-    if (!m_saveStream.isEmpty()) {
-        if (!rawCopy.open(QIODevice::WriteOnly)) {
-            err(QStringLiteral("exitscope-cli: cannot write %1: %2").arg(m_saveStream, rawCopy.errorString()));
-            delete source;
-            return Failed;
-        }
-        source->setRawCopy(&rawCopy);
-    }
-    RunInfo info;
-    info.name = m_name;
-    info.notes = m_notes;
-    info.host = m_host;
-    info.kernel = m_kernel;
-    info.guest = m_guest.isEmpty() ? m_agent : m_guest;
-    if (info.host.isEmpty())
-        info.host = m_connect;
+    RecordingSession::Options options;
+    options.info.name = m_name;
+    options.info.notes = m_notes;
+    options.info.host = m_host.isEmpty() ? m_connect : m_host;
+    options.info.kernel = m_kernel;
+    options.info.guest = m_guest.isEmpty() ? m_agent : m_guest;
+    options.durationSeconds = m_duration;
+    options.senderTimeoutSeconds = spec.isLive() ? m_wait : 0;
+    options.rawCopyPath = m_saveStream;
+    options.subtractOwnExits = m_subtractOwn;
 
-    Recorder recorder(&store);
-    recorder.series().setSubtractOwnExits(m_subtractOwn);
+    RecordingSession session(&store);
     QEventLoop loop;
-    bool ok = false;
-    QString failure;
-    QString details;
-    QObject::connect(&recorder, &Recorder::finished, &loop, [&] {
-        ok = true;
-        loop.quit();
-    });
-    QObject::connect(&recorder, &Recorder::failed, &loop, [&](qint64, const QString &message, const QString &more) {
-        failure = message;
-        details = more;
-        loop.quit();
-    });
-    QObject::connect(&recorder, &Recorder::senderError, &loop, [this](const ErrorRecord &e) {
-        err(QStringLiteral("sender reports error %1: %2").arg(e.code).arg(e.text));
-    });
-    if (!recorder.start(source, info)) {
-        err(QStringLiteral("exitscope-cli: cannot start recording: ") + recorder.lastError());
-        return StoreUnusable;
-    }
-    const auto runId = recorder.runId();
-    // Booting the guest after the channel reader started: the run then covers the boot from its start.
-    HostController host;
-    if (m_boot) {
-        QObject::connect(&host, &HostController::connected, &loop, [&] { host.startDomain(m_agent); });
-        QObject::connect(&host, &HostController::connectionFailed, &loop, [&](const QString &message, const QString &more) {
-            err(QStringLiteral("exitscope-cli: cannot boot %1: %2").arg(m_agent, message));
-            err(more);
-            recorder.stop();
+    RecordingSession::Outcome outcome = RecordingSession::Outcome::Failed;
+    QString failure, details;
+    QObject::connect(&session, &RecordingSession::ended, &loop,
+                     [&](qint64, RecordingSession::Outcome how, const ParserStats &, const QString &message, const QString &more) {
+                         outcome = how;
+                         failure = message;
+                         details = more;
+                         loop.quit();
+                     });
+    QObject::connect(&session, &RecordingSession::senderError, &loop,
+                     [this](const ErrorRecord &e) { err(QStringLiteral("sender reports error %1: %2").arg(e.code).arg(e.text)); });
+    if (!m_quiet) {
+        QObject::connect(&session, &RecordingSession::senderConnectionChanged, &loop, [this](bool open, const QString &reason) {
+            err(open ? QStringLiteral("sender connected") : QStringLiteral("sender disconnected: %1").arg(reason));
         });
-        QObject::connect(&host, &HostController::actionFailed, &loop,
-                         [&](const QString &, const QString &, const QString &message, const QString &more) {
-                             err(QStringLiteral("exitscope-cli: ") + message);
-                             err(more);
-                             recorder.stop();
-                         });
-        QObject::connect(&host, &HostController::actionFinished, &loop, [&](const QString &domain, const QString &) {
-            if (!m_quiet)
-                err(QStringLiteral("started %1").arg(domain));
+        QObject::connect(&session, &RecordingSession::guestStarted, &loop,
+                         [this](const QString &guest) { err(QStringLiteral("started %1").arg(guest)); });
+        QObject::connect(&session, &RecordingSession::waitingForSender, &loop, [this, &spec](int waited, int timeout) {
+            if (waited > 0 && waited % 5 == 0)
+                err(QStringLiteral("  waiting for the %1 to say hello: %2 s of %3 s").arg(spec.describe()).arg(waited).arg(timeout));
         });
-        host.connectTo(m_connect);
+        QObject::connect(&session, &RecordingSession::phaseChanged, &loop, [this, &session](RecordingSession::Phase phase) {
+            if (phase == RecordingSession::Phase::Recording)
+                err(QStringLiteral("  the sender spoke after %1 s; recording%2")
+                        .arg(session.elapsedSeconds(), 0, 'f', 1)
+                        .arg(m_duration > 0 ? QStringLiteral(" for %1 s").arg(m_duration) : QString()));
+        });
     }
+    if (!session.start(spec, options)) {
+        err(QStringLiteral("exitscope-cli: cannot start recording: ") + session.lastError());
+        return session.startError() == RecordingSession::StartError::Store ? StoreUnusable : Failed;
+    }
+    const auto runId = session.runId();
     if (!m_quiet)
-        err(QStringLiteral("recording run %1 from %2 into %3").arg(runId).arg(recorder.info().source, m_storePath));
+        err(QStringLiteral("recording run %1 from %2 into %3").arg(runId).arg(session.info().source, m_storePath));
 
     // Ctrl+C ends the recording cleanly: what arrived is stored and exported.
     std::signal(SIGINT, onInterrupt);
     std::signal(SIGTERM, onInterrupt);
-    QElapsedTimer clock;
-    clock.start();
     QTimer tick;
     qint64 lastReport = 0;
     QObject::connect(&tick, &QTimer::timeout, &loop, [&] {
-        if (interrupted || (m_duration > 0 && clock.elapsed() >= qint64(m_duration * 1000))) {
-            recorder.stop();
+        if (interrupted) {
+            session.stop();
             return;
         }
-        if (!m_quiet && clock.elapsed() - lastReport >= 1000) {
-            lastReport = clock.elapsed();
-            err(QStringLiteral("  %1 samples, %2 s of data").arg(recorder.series().size()).arg(recorder.series().duration(), 0, 'f', 1));
+        const auto series = session.series();
+        const auto seconds = qint64(session.elapsedSeconds());
+        if (!m_quiet && session.phase() == RecordingSession::Phase::Recording && seconds > lastReport) {
+            lastReport = seconds;
+            err(QStringLiteral("  %1 samples, %2 s of data").arg(series->size()).arg(series->duration(), 0, 'f', 1));
         }
     });
     tick.start(100);
-    if (recorder.isRecording())
+    if (session.isActive())
         loop.exec();
     tick.stop();
     std::signal(SIGINT, SIG_DFL);
     std::signal(SIGTERM, SIG_DFL);
+    return reportRecording(session, int(outcome), failure, details);
+}
 
-    const auto &series = recorder.series();
-    const ParserStats stats = recorder.streamStats();
+int CommandLine::reportRecording(const RecordingSession &session, int outcomeValue, const QString &failure,
+                                 const QString &details)
+{
+    const auto outcome = RecordingSession::Outcome(outcomeValue);
+    const auto runId = session.runId();
+    const auto series = session.series();
+    const ParserStats stats = session.streamStats();
     out(QStringLiteral("run %1: %2 samples, %3 markers, %4 s, %5 exits, %6 cycles")
             .arg(runId)
-            .arg(series.size())
-            .arg(series.markers().size())
-            .arg(series.duration(), 0, 'f', 3)
-            .arg(series.totalExits())
-            .arg(series.totalCycles()));
-    if (series.resetCount() > 0)
-        out(QStringLiteral("run %1: %2 counter reset(s): the host's KVM was reloaded during the run").arg(runId).arg(series.resetCount()));
+            .arg(series->size())
+            .arg(series->markers().size())
+            .arg(series->duration(), 0, 'f', 3)
+            .arg(series->totalExits())
+            .arg(series->totalCycles()));
+    if (series->resetCount() > 0)
+        out(QStringLiteral("run %1: %2 counter reset(s): the host's KVM was reloaded during the run").arg(runId).arg(series->resetCount()));
     if (!stats.clean())
         out(QStringLiteral("run %1: damaged stream: %2 malformed record(s), %3 byte(s) skipped, %4 gap(s) with %5 record(s) lost, "
                            "%6 record(s) of an unsupported protocol version")
@@ -434,22 +426,25 @@ int CommandLine::record()
                 .arg(stats.gaps)
                 .arg(stats.lostRecords)
                 .arg(stats.rejected));
-    const int exported = writeOutputs(series);
-    // A live sender that delivered nothing is a failed recording, not an empty success.
-    if (ok && series.size() == 0 && (!m_agent.isEmpty() || m_probe)) {
-        err(QStringLiteral("exitscope-cli: no samples arrived in run %1. Is exitscope-agent running in the guest (or "
-                           "exitscope-probe on the host), and does the host run ExitScope's KVM modules? See docs/agent.md.")
+    const int exported = writeOutputs(*series);
+    switch (outcome) {
+    case RecordingSession::Outcome::Completed:
+    case RecordingSession::Outcome::Stopped:
+        return exported;
+    case RecordingSession::Outcome::NoSender:
+        err(QStringLiteral("exitscope-cli: %1 (run %2). Is exitscope-agent running in the guest (or exitscope-probe on "
+                           "the host), and does the host run ExitScope's KVM modules? See docs/agent.md.")
+                .arg(failure)
                 .arg(runId));
         return Failed;
+    case RecordingSession::Outcome::Failed:
+        break;
     }
-    if (!ok) {
-        err(QStringLiteral("exitscope-cli: recording of run %1 stopped: %2").arg(runId).arg(failure));
-        if (!details.isEmpty())
-            err(details);
-        err(QStringLiteral("Everything received before this point is stored in run %1.").arg(runId));
-        return Failed;
-    }
-    return exported;
+    err(QStringLiteral("exitscope-cli: recording of run %1 stopped: %2").arg(runId).arg(failure));
+    if (!details.isEmpty())
+        err(details);
+    err(QStringLiteral("Everything received before this point is stored in run %1.").arg(runId));
+    return Failed;
 }
 
 int CommandLine::listRuns()

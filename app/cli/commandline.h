@@ -9,7 +9,9 @@
 namespace ExitScope {
 
 class ExitSeries;
+class RecordingSession;
 class RunStore;
+struct SourceSpec;
 
 // exitscope-cli: record, list and export runs from scripts. Exit codes are part of the interface
 // (docs/cli.md): 0 done, 1 the work failed, 2 bad arguments, 3 the run database cannot be used,
@@ -23,6 +25,9 @@ public:
 
 private:
     int record();
+    // What --file, --command, --agent or --probe ask to record from: Ok, or the exit code after the message.
+    int sourceSpec(SourceSpec *spec);
+    int reportRecording(const RecordingSession &session, int outcome, const QString &failure, const QString &details);
     int listRuns();
     int exportRun();
     int listSpans();
@@ -60,6 +65,7 @@ private:
     QString m_guest;
     double m_speed = 1.0;
     double m_duration = 0;
+    int m_wait = 300;
     bool m_paced = false;
     bool m_subtractOwn = false;
     bool m_quiet = false;

@@ -1,23 +1,49 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "sources/filereplaysource.h"
 #include "mainwindow.h"
-#include "sources/processsource.h"
+#include "recording/sourcespec.h"
 #include "store/runstore.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
-#include <QProcess>
 #include <QTimer>
+
+#include <memory>
 
 using namespace ExitScope;
 
+namespace {
+
+void describeApplication(QCoreApplication &app)
+{
+    Q_UNUSED(app)
+    QCoreApplication::setApplicationName(QStringLiteral("exitscope"));
+    QCoreApplication::setOrganizationName(QStringLiteral("ExitScope"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(EXITSCOPE_VERSION));
+}
+
+// --help and --version must work where no display is (a terminal over ssh, a package check):
+// QApplication would abort there before the parser could answer.
+bool onlyAsksForText(int argc, char **argv)
+{
+    for (int i = 1; i < argc; ++i) {
+        const QByteArray arg(argv[i]);
+        if (arg == "-h" || arg == "--help" || arg == "--help-all" || arg == "-v" || arg == "--version")
+            return true;
+    }
+    return false;
+}
+
+} // namespace
+
 int main(int argc, char **argv)
 {
-    QApplication app(argc, argv);
-    QApplication::setApplicationName(QStringLiteral("exitscope"));
-    QApplication::setApplicationDisplayName(QStringLiteral("ExitScope"));
-    QApplication::setOrganizationName(QStringLiteral("ExitScope"));
-    QApplication::setApplicationVersion(QStringLiteral(EXITSCOPE_VERSION));
+    std::unique_ptr<QCoreApplication> app;
+    if (onlyAsksForText(argc, argv))
+        app = std::make_unique<QCoreApplication>(argc, argv);
+    else
+        app = std::make_unique<QApplication>(argc, argv);
+    describeApplication(*app);
+    QGuiApplication::setApplicationDisplayName(QStringLiteral("ExitScope"));
 
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral("A workbench for studying KVM VM exits."));
@@ -41,7 +67,14 @@ int main(int argc, char **argv)
                                    QStringLiteral("With --connect: record this guest's agent."), QStringLiteral("guest"));
     const QCommandLineOption boot(QStringLiteral("boot"), QStringLiteral("With --record-agent: start the guest, to record its boot."));
     parser.addOptions({store, replay, fast, speed, command, screenshot, host, agent, boot});
-    parser.process(app);
+    parser.process(*app);
+
+    bool speedOk = false;
+    const double speedFactor = parser.value(speed).toDouble(&speedOk);
+    if (!speedOk || !(speedFactor > 0)) {
+        qCritical("exitscope: --speed needs a positive number, not '%s'", qPrintable(parser.value(speed)));
+        return 2;
+    }
 
     MainWindow window;
     if (!window.openStore(parser.value(store)))
@@ -50,29 +83,23 @@ int main(int argc, char **argv)
 
     if (parser.isSet(screenshot)) {
         const auto path = parser.value(screenshot);
-        QObject::connect(&window, &MainWindow::recordingEnded, &app, [&window, path](qint64, bool ok) {
+        QObject::connect(&window, &MainWindow::recordingEnded, app.get(), [&window, path](qint64, bool ok) {
             // Let the last queued replot land before grabbing.
             QTimer::singleShot(300, &window, [&window, path, ok] {
                 const bool saved = window.grab().save(path);
                 if (!saved)
                     qWarning("cannot write %s", qPrintable(path));
-                QApplication::exit(ok && saved ? 0 : 1);
+                QCoreApplication::exit(ok && saved ? 0 : 1);
             });
         });
     }
     if (parser.isSet(host))
         window.connectToHost(parser.value(host));
-    if (parser.isSet(host) && parser.isSet(agent)) {
+    if (parser.isSet(host) && parser.isSet(agent))
         window.recordAgent(parser.value(host), parser.value(agent), parser.isSet(boot));
-    } else if (parser.isSet(replay)) {
-        const auto pace = parser.isSet(fast) ? FileReplaySource::Pace::Fast : FileReplaySource::Pace::Recorded;
-        window.record(new FileReplaySource(parser.value(replay), pace, parser.value(speed).toDouble()));
-    } else if (parser.isSet(command)) {
-        auto words = QProcess::splitCommand(parser.value(command));
-        if (!words.isEmpty()) {
-            const auto program = words.takeFirst();
-            window.record(new ProcessSource(program, words));
-        }
-    }
-    return app.exec();
+    else if (parser.isSet(replay))
+        window.record(SourceSpec::replay(parser.value(replay), !parser.isSet(fast), speedFactor));
+    else if (parser.isSet(command))
+        window.record(SourceSpec::command(parser.value(command)));
+    return app->exec();
 }

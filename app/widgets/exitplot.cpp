@@ -102,9 +102,9 @@ QString ExitPlot::markerLayerName() const
     return MarkerLayer;
 }
 
-void ExitPlot::setSeries(const ExitSeries *series)
+void ExitPlot::setSeries(std::shared_ptr<const ExitSeries> series)
 {
-    m_series = series;
+    m_series = std::move(series);
     m_rateGraph->data()->clear();
     m_cyclesGraph->data()->clear();
     m_plot->clearItems();

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include <memory>
+
 #include <QTimer>
 #include <QWidget>
 
@@ -23,7 +25,8 @@ public:
     explicit ExitPlot(QWidget *parent = nullptr);
 
     // Shows this series from scratch; the series must outlive the plot or be replaced first.
-    void setSeries(const ExitSeries *series);
+    // The plot keeps the series alive while it shows it.
+    void setSeries(std::shared_ptr<const ExitSeries> series);
     // The series grew; the next timer tick appends what is new.
     void scheduleUpdate();
     // Appends what is new and replots now (exports and tests).
@@ -57,7 +60,7 @@ private:
     QCPGraph *m_rateGraph;
     QCPGraph *m_cyclesGraph;
     QCPLayer *m_markerLayer;
-    const ExitSeries *m_series = nullptr;
+    std::shared_ptr<const ExitSeries> m_series;
     QTimer m_replotTimer;
     // Running maxima, so that following live data never rescans the whole graph.
     double m_maxRate = 0;

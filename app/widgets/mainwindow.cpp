@@ -1,19 +1,16 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "mainwindow.h"
 
-#include "series/csvexporter.h"
 #include "exitplot.h"
-#include "sources/filereplaysource.h"
-#include "virt/hostcontroller.h"
 #include "hostpanel.h"
-#include "sources/libvirtchannelsource.h"
-#include "sources/processsource.h"
-#include "recording/recorder.h"
+#include "recording/recordingsession.h"
+#include "recording/sourcespec.h"
 #include "runlistmodel.h"
+#include "series/csvexporter.h"
+#include "spanmodel.h"
 #include "store/runloader.h"
 #include "store/runstore.h"
-#include "spanmodel.h"
-#include "sources/sshcommandsource.h"
+#include "virt/hostcontroller.h"
 
 #include <QApplication>
 #include <QDockWidget>
@@ -44,7 +41,7 @@ MainWindow::MainWindow(QWidget *parent)
     , m_spanView(new QTableView(this))
     , m_status(new QLabel(this))
     , m_progress(new QProgressBar(this))
-    , m_recorder(new Recorder(m_store.get(), this))
+    , m_session(new RecordingSession(m_store.get(), this))
     , m_loader(new RunLoader(this))
     , m_host(new HostController(this))
     , m_hostPanel(new HostPanel(m_host, this))
@@ -84,8 +81,8 @@ MainWindow::MainWindow(QWidget *parent)
     connect(m_hostPanel, &HostPanel::recordAgentRequested, this, &MainWindow::recordAgent);
     connect(m_hostPanel, &HostPanel::recordProbeRequested, this, [this](const QString &uri) { recordProbe(uri); });
     connect(m_hostPanel, &HostPanel::agentCommandRequested, this, [this](const QString &line) {
-        if (m_agentSource)
-            m_agentSource->sendCommand(line);
+        if (!m_session->sendCommand(line))
+            statusBar()->showMessage(tr("No guest agent is being recorded: “%1” was not sent").arg(line), 10000);
     });
 
     m_progress->setMaximumWidth(220);
@@ -102,24 +99,30 @@ MainWindow::MainWindow(QWidget *parent)
             showRun(run->id);
         updateActions();
     });
-    connect(m_recorder, &Recorder::updated, this, [this] {
-        if (m_shown == &m_recorder->series()) {
+    connect(m_session, &RecordingSession::updated, this, [this] {
+        if (showingLiveRun()) {
             m_plot->scheduleUpdate();
-            m_spans->setSpans(m_recorder->series().spans());
+            m_spans->setSpans(m_shown->spans());
         }
         updateStatus();
     });
-    connect(m_recorder, &Recorder::progress, this, [this](qint64 done, qint64 total) {
+    connect(m_session, &RecordingSession::progress, this, [this](qint64 done, qint64 total) {
         m_progress->setVisible(done < total);
         m_progress->setValue(total > 0 ? int(done * 1000 / total) : 0);
     });
-    connect(m_recorder, &Recorder::senderError, this, [this](const ErrorRecord &e) {
+    connect(m_session, &RecordingSession::senderError, this, [this](const ErrorRecord &e) {
         statusBar()->showMessage(tr("Sender reports: %1").arg(e.text), 10000);
     });
-    connect(m_recorder, &Recorder::finished, this, [this](qint64 runId) { onRecordingFinished(runId, true, {}, {}); });
-    connect(m_recorder, &Recorder::failed, this, [this](qint64 runId, const QString &message, const QString &details) {
-        onRecordingFinished(runId, false, message, details);
+    connect(m_session, &RecordingSession::senderConnectionChanged, this, [this](bool open, const QString &reason) {
+        statusBar()->showMessage(open ? tr("Sender connected") : tr("Sender disconnected: %1").arg(reason), 10000);
     });
+    connect(m_session, &RecordingSession::waitingForSender, this, [this] { updateStatus(); });
+    connect(m_session, &RecordingSession::ended, this,
+            [this](qint64 runId, RecordingSession::Outcome outcome, const ParserStats &, const QString &message,
+                   const QString &details) {
+                const bool ok = outcome == RecordingSession::Outcome::Completed || outcome == RecordingSession::Outcome::Stopped;
+                onRecordingEnded(runId, ok, message, details);
+            });
     connect(m_loader, &RunLoader::progress, this, [this](int permille) {
         m_progress->setVisible(permille < 1000);
         m_progress->setValue(permille);
@@ -128,7 +131,7 @@ MainWindow::MainWindow(QWidget *parent)
         m_progress->hide();
         m_loaded = std::move(series);
         m_shownRunId = info.id;
-        showSeries(m_loaded.get());
+        showSeries(m_loaded);
         Q_EMIT runShown(info.id);
     });
     connect(m_loader, &RunLoader::failed, this, [this](qint64 runId, const QString &message) {
@@ -143,8 +146,8 @@ MainWindow::MainWindow(QWidget *parent)
 
 MainWindow::~MainWindow()
 {
-    // The recorder writes to the store: it must finish before the store goes.
-    delete m_recorder;
+    // The session writes to the store: it must finish before the store goes.
+    delete m_session;
 }
 
 void MainWindow::createActions()
@@ -180,7 +183,7 @@ void MainWindow::createActions()
     m_subtractOwn->setCheckable(true);
     m_subtractOwn->setToolTip(tr("Every CPUID the sampler executes is one exit; leave them out of the rates."));
     connect(m_subtractOwn, &QAction::toggled, this, [this](bool on) {
-        m_recorder->series().setSubtractOwnExits(on);
+        m_session->setSubtractOwnExits(on);
         if (m_loaded)
             m_loaded->setSubtractOwnExits(on);
         if (m_shown)
@@ -218,23 +221,28 @@ void MainWindow::refreshRunList()
     updateActions();
 }
 
-bool MainWindow::record(Source *source, const RunInfo &info)
+bool MainWindow::record(const SourceSpec &spec, const RunInfo &info)
 {
     if (!m_store->isOpen()) {
-        delete source;
         reportError(tr("No run database is open"), {});
         return false;
     }
-    m_loader->cancel();
-    m_loaded.reset();
-    m_recorder->series().setSubtractOwnExits(m_subtractOwn->isChecked());
-    if (!m_recorder->start(source, info)) {
-        reportError(tr("The recording cannot start"), m_recorder->lastError());
+    RecordingSession::Options options;
+    options.info = info;
+    options.subtractOwnExits = m_subtractOwn->isChecked();
+    if (m_host->isConnected() && m_host->host().uri == spec.uri)
+        options.host = m_host;
+    if (!m_session->start(spec, options)) {
+        reportError(tr("The recording cannot start"), m_session->lastError());
         return false;
     }
-    m_shownRunId = m_recorder->runId();
-    showSeries(&m_recorder->series());
+    // Only now that the new run exists is the old view let go; a failed start leaves it as it was.
+    m_loader->cancel();
+    m_loaded.reset();
+    m_shownRunId = m_session->runId();
+    showSeries(m_session->series());
     m_plot->setFollowLive(true);
+    m_hostPanel->setAgentRecording(m_session->acceptsCommands());
     refreshRunList();
     return true;
 }
@@ -247,52 +255,39 @@ void MainWindow::connectToHost(const QString &uri)
 
 bool MainWindow::recordAgent(const QString &uri, const QString &domain, bool bootGuest)
 {
-    auto source = new LibvirtChannelSource(uri, domain);
-    connect(source, &LibvirtChannelSource::channelStateChanged, this, [this](bool open, const QString &reason) {
-        statusBar()->showMessage(open ? tr("Agent channel open") : tr("Agent channel closed: %1").arg(reason), 10000);
-    });
     RunInfo info;
     info.name = bootGuest ? tr("boot of %1").arg(domain) : tr("agent of %1").arg(domain);
-    info.host = m_host->host().hostname.isEmpty() ? uri : m_host->host().hostname;
+    info.host = m_host->host().hostname;
     info.guest = domain;
-    info.source = source->description();
-    m_agentSource = source;
-    if (!record(source, info))
-        return false;
-    m_hostPanel->setAgentRecording(true);
-    // The channel source keeps trying until the guest runs, so the boot is recorded from its start.
-    if (bootGuest)
-        m_host->startDomain(domain);
-    return true;
+    // The session opens the agent's channel first and then starts the guest, so the boot is whole.
+    return record(SourceSpec::guestAgent(uri, domain, bootGuest), info);
 }
 
 bool MainWindow::recordProbe(const QString &uri, int rateHz)
 {
-    SshTarget target;
-    QString error;
-    if (!SshTarget::fromLibvirtUri(uri, &target, &error)) {
-        reportError(tr("The host probe cannot be started"), error);
+    const auto spec = SourceSpec::hostProbe(uri, rateHz);
+    if (const auto problem = spec.validate(); !problem.isEmpty()) {
+        reportError(tr("The host probe cannot be started"), problem);
         return false;
     }
-    auto source = new SshCommandSource(target, QStringLiteral("exitscope-probe --rate %1").arg(rateHz));
     RunInfo info;
-    info.name = tr("host probe on %1").arg(target.host);
-    info.host = m_host->host().hostname.isEmpty() ? target.host : m_host->host().hostname;
-    return record(source, info);
+    info.host = m_host->host().hostname;
+    return record(spec, info);
 }
 
 void MainWindow::stopRecording()
 {
-    if (m_recorder->isRecording())
-        m_recorder->stop();
+    m_session->stop();
 }
 
-void MainWindow::onRecordingFinished(qint64 runId, bool ok, const QString &message, const QString &details)
+void MainWindow::onRecordingEnded(qint64 runId, bool ok, const QString &message, const QString &details)
 {
     m_progress->hide();
     m_hostPanel->setAgentRecording(false);
-    m_plot->refreshNow();
-    m_spans->setSpans(m_recorder->series().spans());
+    if (showingLiveRun()) {
+        m_plot->refreshNow();
+        m_spans->setSpans(m_shown->spans());
+    }
     refreshRunList();
     updateStatus();
     if (!ok)
@@ -304,9 +299,10 @@ void MainWindow::onRecordingFinished(qint64 runId, bool ok, const QString &messa
 
 void MainWindow::showRun(qint64 runId)
 {
-    if (m_recorder->isRecording() && runId == m_recorder->runId()) {
+    if (m_session->isActive() && runId == m_session->runId()) {
         m_shownRunId = runId;
-        showSeries(&m_recorder->series());
+        m_loaded.reset();
+        showSeries(m_session->series());
         return;
     }
     m_progress->setValue(0);
@@ -314,20 +310,31 @@ void MainWindow::showRun(qint64 runId)
     m_loader->load(m_store->path(), runId, m_subtractOwn->isChecked());
 }
 
-void MainWindow::showSeries(const ExitSeries *series)
+void MainWindow::showSeries(std::shared_ptr<const ExitSeries> series)
 {
-    m_shown = series;
-    m_plot->setSeries(series);
-    m_spans->setSpans(series ? series->spans() : QVector<Span>{});
+    m_shown = std::move(series);
+    m_plot->setSeries(m_shown);
+    m_spans->setSpans(m_shown ? m_shown->spans() : QVector<Span>{});
     updateActions();
     updateStatus();
+}
+
+bool MainWindow::showingLiveRun() const
+{
+    return m_shown && m_shown == m_session->series();
 }
 
 void MainWindow::updateStatus()
 {
     if (!m_shown || m_shown->isEmpty()) {
-        m_status->setText(m_recorder->isRecording() ? tr("Recording %1: waiting for samples…").arg(m_recorder->info().source)
-                                                    : tr("Replay a recording or record a command to begin."));
+        if (m_session->phase() == RecordingSession::Phase::WaitingForSender)
+            m_status->setText(tr("Recording %1: waiting for the sender (%2 s)…")
+                                  .arg(m_session->info().source)
+                                  .arg(int(m_session->elapsedSeconds())));
+        else if (m_session->isActive())
+            m_status->setText(tr("Recording %1: waiting for samples…").arg(m_session->info().source));
+        else
+            m_status->setText(tr("Replay a recording or record a command to begin."));
         return;
     }
     const auto &s = *m_shown;
@@ -341,8 +348,8 @@ void MainWindow::updateStatus()
         parts << tr("now %1 exits/s").arg(QLocale().toString(rate, 'f', 0));
     if (s.resetCount() > 0)
         parts << tr("%n counter reset(s)", nullptr, s.resetCount());
-    if (m_shown == &m_recorder->series() && m_recorder->source()) {
-        const auto &stats = m_recorder->source()->stats();
+    if (showingLiveRun() && m_session->isActive()) {
+        const auto stats = m_session->streamStats();
         if (stats.lostRecords > 0)
             parts << tr("%n record(s) lost in transit", nullptr, int(stats.lostRecords));
         if (stats.malformed > 0)
@@ -353,7 +360,7 @@ void MainWindow::updateStatus()
 
 void MainWindow::updateActions()
 {
-    const bool recording = m_recorder->isRecording();
+    const bool recording = m_session->isActive();
     const bool haveData = m_shown && !m_shown->isEmpty();
     const bool haveSelection = selectedRunId() >= 0;
     m_replayPaced->setEnabled(!recording);
@@ -365,7 +372,7 @@ void MainWindow::updateActions()
     m_exportPdf->setEnabled(haveData);
     m_rename->setEnabled(haveSelection);
     m_notes->setEnabled(haveSelection);
-    m_delete->setEnabled(haveSelection && !(recording && selectedRunId() == m_recorder->runId()));
+    m_delete->setEnabled(haveSelection && !(recording && selectedRunId() == m_session->runId()));
 }
 
 void MainWindow::reportError(const QString &message, const QString &details)
@@ -388,7 +395,7 @@ void MainWindow::chooseReplay(bool paced)
                                                    tr("ExitScope recordings (*.exs);;All files (*)"));
     if (path.isEmpty())
         return;
-    record(new FileReplaySource(path, paced ? FileReplaySource::Pace::Recorded : FileReplaySource::Pace::Fast));
+    record(SourceSpec::replay(path, paced));
 }
 
 void MainWindow::chooseCommand()
@@ -400,9 +407,7 @@ void MainWindow::chooseCommand()
                                                QLineEdit::Normal, {}, &ok);
     if (!ok || command.trimmed().isEmpty())
         return;
-    auto words = QProcess::splitCommand(command);
-    const auto program = words.takeFirst();
-    record(new ProcessSource(program, words));
+    record(SourceSpec::command(command));
 }
 
 void MainWindow::chooseExport(const QString &format)
@@ -466,10 +471,13 @@ void MainWindow::renameSelectedRun()
     const auto run = m_runs->run(m_runView->currentIndex().row());
     if (!run)
         return;
+    // The run list may be replaced while the dialog is open (a recording ends): keep copies.
+    const qint64 id = run->id;
+    const QString oldName = run->name;
     bool ok = false;
-    const auto name = QInputDialog::getText(this, tr("Rename run"), tr("Name:"), QLineEdit::Normal, run->name, &ok);
+    const auto name = QInputDialog::getText(this, tr("Rename run"), tr("Name:"), QLineEdit::Normal, oldName, &ok);
     if (ok && !name.trimmed().isEmpty()) {
-        if (!m_store->renameRun(run->id, name.trimmed()))
+        if (!m_store->renameRun(id, name.trimmed()))
             reportError(tr("The run cannot be renamed"), m_store->lastError());
         refreshRunList();
     }
@@ -480,10 +488,13 @@ void MainWindow::editNotesOfSelectedRun()
     const auto run = m_runs->run(m_runView->currentIndex().row());
     if (!run)
         return;
+    // The run list may be replaced while the dialog is open (a recording ends): keep copies.
+    const qint64 id = run->id;
+    const QString oldNotes = run->notes;
     bool ok = false;
-    const auto notes = QInputDialog::getMultiLineText(this, tr("Notes"), tr("Notes on run %1:").arg(run->id), run->notes, &ok);
+    const auto notes = QInputDialog::getMultiLineText(this, tr("Notes"), tr("Notes on run %1:").arg(id), oldNotes, &ok);
     if (ok) {
-        if (!m_store->setNotes(run->id, notes))
+        if (!m_store->setNotes(id, notes))
             reportError(tr("The notes cannot be saved"), m_store->lastError());
         refreshRunList();
     }

@@ -19,17 +19,16 @@ namespace ExitScope {
 class ExitPlot;
 class HostController;
 class HostPanel;
-class LibvirtChannelSource;
-class Recorder;
+class RecordingSession;
 class RunListModel;
 class RunLoader;
 class RunStore;
-class Source;
 class SpanModel;
+struct SourceSpec;
 
 // The workbench window: runs on the left, the live plot in the middle, what each span cost below.
-// It holds no logic of its own: recording is the Recorder's, loading the RunLoader's, numbers the
-// ExitSeries'.
+// It holds no logic of its own: recording is the RecordingSession's, loading the RunLoader's,
+// numbers the ExitSeries'.
 class MainWindow : public QMainWindow
 {
     Q_OBJECT
@@ -39,8 +38,8 @@ public:
 
     // Returns false (and shows why) if the store cannot be opened.
     bool openStore(const QString &path);
-    // Starts recording from the source into a new run; takes ownership of the source.
-    bool record(Source *source, const RunInfo &info = {});
+    // Starts recording into a new run.
+    bool record(const SourceSpec &spec, const RunInfo &info = {});
     void stopRecording();
     void showRun(qint64 runId);
     // Connects the host panel to an L1 host's libvirt.
@@ -54,8 +53,8 @@ public:
     bool exportImage(const QString &path, int width, int height);
 
     ExitPlot *plot() const { return m_plot; }
-    const ExitSeries *series() const { return m_shown; }
-    Recorder *recorder() const { return m_recorder; }
+    const ExitSeries *series() const { return m_shown.get(); }
+    RecordingSession *session() const { return m_session; }
     HostController *host() const { return m_host; }
     HostPanel *hostPanel() const { return m_hostPanel; }
     QString lastError() const { return m_lastError; }
@@ -70,9 +69,10 @@ private:
     void refreshRunList();
     void updateActions();
     void updateStatus();
-    void showSeries(const ExitSeries *series);
+    void showSeries(std::shared_ptr<const ExitSeries> series);
+    bool showingLiveRun() const;
     void reportError(const QString &message, const QString &details);
-    void onRecordingFinished(qint64 runId, bool ok, const QString &message, const QString &details);
+    void onRecordingEnded(qint64 runId, bool ok, const QString &message, const QString &details);
     void chooseReplay(bool paced);
     void chooseCommand();
     void chooseExport(const QString &format);
@@ -89,13 +89,12 @@ private:
     QTableView *m_spanView;
     QLabel *m_status;
     QProgressBar *m_progress;
-    Recorder *m_recorder;
+    RecordingSession *m_session;
     RunLoader *m_loader;
     HostController *m_host;
     HostPanel *m_hostPanel;
-    QPointer<LibvirtChannelSource> m_agentSource;
-    std::shared_ptr<ExitSeries> m_loaded; // a stored run being shown
-    const ExitSeries *m_shown = nullptr;
+    std::shared_ptr<ExitSeries> m_loaded;     // a stored run being shown
+    std::shared_ptr<const ExitSeries> m_shown; // what the plot and the span table show
     qint64 m_shownRunId = -1;
     QString m_lastError;
 

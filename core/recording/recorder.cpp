@@ -30,6 +30,7 @@ QString leafLayoutText(const Handshake &h)
 Recorder::Recorder(RunStore *store, QObject *parent)
     : QObject(parent)
     , m_store(store)
+    , m_series(std::make_shared<ExitSeries>())
 {
     m_flushTimer.setInterval(FlushIntervalMs);
     connect(&m_flushTimer, &QTimer::timeout, this, [this] {
@@ -61,7 +62,10 @@ bool Recorder::start(Source *source, RunInfo info)
     }
     info.id = m_runId;
     m_info = info;
-    m_series.clear();
+    // A new series for each run: views still showing the last one keep it until they let go.
+    const bool subtractOwn = m_series->subtractOwnExits();
+    m_series = std::make_shared<ExitSeries>();
+    m_series->setSubtractOwnExits(subtractOwn);
     m_finalStats = {};
     m_pending.clear();
     m_protocolError.clear();
@@ -89,13 +93,13 @@ bool Recorder::start(Source *source, RunInfo info)
     return true;
 }
 
-void Recorder::stop()
+void Recorder::stop(const QString &failure, const QString &details)
 {
-    if (m_source)
+    if (m_source && failure.isEmpty())
         m_source->stop();
     // A source that was already finished does not call back; make sure the run is closed.
     if (m_source)
-        end(true, {}, {});
+        end(failure.isEmpty(), failure, details);
 }
 
 bool Recorder::flush()
@@ -119,7 +123,8 @@ void Recorder::end(bool ok, const QString &message, const QString &details)
     m_source = nullptr;
     m_finalStats = source->stats();
     source->disconnect(this);
-    source->deleteLater();
+    source->setSink(nullptr);
+    source->dispose();
     QString storeProblem;
     if (!flush())
         storeProblem = m_lastError;
@@ -140,7 +145,7 @@ void Recorder::end(bool ok, const QString &message, const QString &details)
 void Recorder::handshake(const Handshake &h)
 {
     m_pending.handshake(h);
-    m_series.handshake(h);
+    m_series->handshake(h);
     const auto layout = leafLayoutText(h);
     if (layout != m_info.leafLayout) {
         m_info.leafLayout = layout;
@@ -164,13 +169,13 @@ void Recorder::handshake(const Handshake &h)
 void Recorder::sample(const Sample &s)
 {
     m_pending.sample(s);
-    m_series.sample(s);
+    m_series->sample(s);
 }
 
 void Recorder::marker(const Marker &m)
 {
     m_pending.marker(m);
-    m_series.marker(m);
+    m_series->marker(m);
 }
 
 void Recorder::heartbeat(const Heartbeat &h)
@@ -193,7 +198,7 @@ void Recorder::reasonSample(const ReasonSample &r)
 void Recorder::gap(quint64 first, quint64 last)
 {
     m_pending.gap(first, last);
-    m_series.gap(first, last);
+    m_series->gap(first, last);
 }
 
 void Recorder::unsupportedVersion(quint16 major, quint16 minor)

@@ -10,6 +10,8 @@
 #include <QPointer>
 #include <QTimer>
 
+#include <memory>
+
 namespace ExitScope {
 
 class RunStore;
@@ -26,15 +28,19 @@ public:
 
     // Takes ownership of the source. Returns false (and sets lastError) if the run cannot be created.
     bool start(Source *source, RunInfo info);
-    void stop();
+    // Ends the recording; with a failure, the run is stored as failed with that reason.
+    void stop(const QString &failure = {}, const QString &details = {});
     bool isRecording() const { return m_source != nullptr; }
 
-    const ExitSeries &series() const { return m_series; }
-    ExitSeries &series() { return m_series; }
+    const ExitSeries &series() const { return *m_series; }
+    ExitSeries &series() { return *m_series; }
+    // The series of the current (or last) run, for views: it lives as long as they hold it.
+    std::shared_ptr<const ExitSeries> sharedSeries() const { return m_series; }
     qint64 runId() const { return m_runId; }
     const RunInfo &info() const { return m_info; }
     QString lastError() const { return m_lastError; }
     const Source *source() const { return m_source; }
+    Source *source() { return m_source; }
     // What the parser made of the stream so far; after the end, of the whole recording.
     ParserStats streamStats() const { return m_source ? m_source->stats() : m_finalStats; }
 
@@ -66,7 +72,7 @@ private:
 
     RunStore *m_store;
     QPointer<Source> m_source;
-    ExitSeries m_series;
+    std::shared_ptr<ExitSeries> m_series;
     RecordBuffer m_pending;
     RunInfo m_info;
     QTimer m_flushTimer;

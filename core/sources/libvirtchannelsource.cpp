@@ -5,6 +5,7 @@
 #include "virt/libvirteventloop.h"
 
 #include <QCoreApplication>
+#include <QElapsedTimer>
 #include <QLoggingCategory>
 
 #include <libvirt/libvirt.h>
@@ -17,6 +18,12 @@ namespace {
 constexpr int ReadBufferSize = 64 * 1024;
 constexpr int IdleSleepMs = 10; // at 1 kHz the agent writes 44 bytes/ms: 10 ms of it is nothing
 constexpr int ReopenDelayMs = 1000;
+// The agent writes a heartbeat every second and answers "hello" at once, so an open channel that
+// stays silent this long is not delivering. The usual cause is QEMU's side of the port: when a reader
+// goes away while the guest writes, QEMU (since 5.1) can leave the port throttled with nothing to
+// unthrottle it, and every later reader gets nothing. Closing the channel resets that state
+// (virtio_serial_close()), so a silent channel is closed and opened again (docs/lab.md).
+constexpr qint64 SilenceReopenMs = 3000;
 } // namespace
 
 LibvirtChannelSource::LibvirtChannelSource(const QString &uri, const QString &domain, const QString &channel, QObject *parent)
@@ -41,7 +48,26 @@ QString LibvirtChannelSource::description() const
 void LibvirtChannelSource::sendCommand(const QString &line)
 {
     QMutexLocker lock(&m_commandsLock);
-    m_commands.append(line.trimmed());
+    m_commands.append(line.trimmed().toUtf8() + '\n');
+}
+
+bool LibvirtChannelSource::sendPendingCommands(virStreamPtr stream)
+{
+    QMutexLocker lock(&m_commandsLock);
+    while (!m_commands.isEmpty()) {
+        QByteArray &line = m_commands.first();
+        const int sent = virStreamSend(stream, line.constData(), size_t(line.size()));
+        if (sent == -2)
+            return true; // the channel is full for now; the rest stays first in the queue
+        if (sent < 0)
+            return false;
+        if (sent < line.size()) {
+            line.remove(0, sent);
+            return true;
+        }
+        m_commands.removeFirst();
+    }
+    return true;
 }
 
 void LibvirtChannelSource::run()
@@ -68,6 +94,7 @@ void LibvirtChannelSource::run()
 
     QByteArray buffer(ReadBufferSize, Qt::Uninitialized);
     bool reported = false;
+    bool delivered = false; // bytes arrived since the channel was last opened
     while (!stopRequested()) {
         virStreamPtr stream = virStreamNew(connection, VIR_STREAM_NONBLOCK);
         // FORCE: a reader left over from a crashed ExitScope must not keep the channel from us.
@@ -86,7 +113,7 @@ void LibvirtChannelSource::run()
                 reported = true;
                 post([error](LibvirtChannelSource *source) {
                     source->m_channelOpen = false;
-                    Q_EMIT source->channelStateChanged(false, error);
+                    Q_EMIT source->connectionChanged(false, error);
                 });
             }
             QThread::msleep(ReopenDelayMs);
@@ -95,47 +122,56 @@ void LibvirtChannelSource::run()
         reported = false;
         post([](LibvirtChannelSource *source) {
             source->m_channelOpen = true;
-            Q_EMIT source->channelStateChanged(true, {});
+            Q_EMIT source->connectionChanged(true, {});
         });
         // Ask for a handshake: a reader joining mid-stream needs the session's layout.
         {
             QMutexLocker lock(&m_commandsLock);
-            m_commands.prepend(QStringLiteral("hello"));
+            if (m_commands.isEmpty() || m_commands.constFirst() != "hello\n")
+                m_commands.prepend("hello\n");
         }
         QString closedBecause;
+        bool silent = false;
+        QElapsedTimer sinceData;
+        sinceData.start();
         while (!stopRequested()) {
-            QStringList commands;
-            {
-                QMutexLocker lock(&m_commandsLock);
-                commands.swap(m_commands);
-            }
-            for (const auto &command : std::as_const(commands)) {
-                const QByteArray line = command.toUtf8() + '\n';
-                if (virStreamSend(stream, line.constData(), size_t(line.size())) < 0)
-                    qCWarning(lcAgent) << "cannot send" << command << LibvirtError::last();
+            if (!sendPendingCommands(stream)) {
+                closedBecause = LibvirtError::last();
+                break;
             }
             const int got = virStreamRecv(stream, buffer.data(), size_t(buffer.size()));
             if (got > 0) {
+                sinceData.restart();
+                delivered = true;
                 const QByteArray bytes(buffer.constData(), got);
                 post([bytes](LibvirtChannelSource *source) { source->deliverBytes(bytes); });
             } else if (got == -2) {
+                if (sinceData.elapsed() >= SilenceReopenMs) {
+                    silent = true;
+                    closedBecause = tr("no data for %1 s; reopening the channel").arg(SilenceReopenMs / 1000);
+                    break;
+                }
                 QThread::msleep(IdleSleepMs);
             } else {
                 closedBecause = got == 0 ? tr("the guest closed the channel") : LibvirtError::last();
                 break;
             }
         }
-        if (stopRequested())
-            virStreamAbort(stream);
-        else
-            virStreamFinish(stream);
+        // Abort, not finish: finishing waits for the other end, which may be the stalled one.
+        virStreamAbort(stream);
         virStreamFree(stream);
         if (!stopRequested()) {
-            post([closedBecause](LibvirtChannelSource *source) {
-                source->m_channelOpen = false;
-                Q_EMIT source->channelStateChanged(false, closedBecause);
-            });
-            QThread::msleep(ReopenDelayMs);
+            qCInfo(lcAgent) << "channel of" << m_domain << "closed:" << closedBecause;
+            // A guest that is still booting is silent too: that is said once, not every few seconds.
+            if (delivered || !silent) {
+                post([closedBecause](LibvirtChannelSource *source) {
+                    source->m_channelOpen = false;
+                    Q_EMIT source->connectionChanged(false, closedBecause);
+                });
+            }
+            delivered = false;
+            if (!silent)
+                QThread::msleep(ReopenDelayMs);
         }
     }
     virDomainFree(domain);

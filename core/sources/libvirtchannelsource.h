@@ -4,7 +4,9 @@
 #include "sources/threadedsource.h"
 
 #include <QMutex>
-#include <QStringList>
+#include <QByteArrayList>
+
+struct _virStream;
 
 namespace ExitScope {
 
@@ -25,15 +27,15 @@ public:
 
     QString description() const override;
 
-    // Sends one command line to the agent (docs/protocol.md, "Commands"); queued until the channel is open.
-    void sendCommand(const QString &line);
+    bool acceptsCommands() const override { return true; }
+    // Queued until the channel is open and the channel takes it.
+    void sendCommand(const QString &line) override;
     bool isChannelOpen() const { return m_channelOpen; }
-
-Q_SIGNALS:
-    void channelStateChanged(bool open, const QString &reason);
 
 private:
     void run() override;
+    // Sends queued commands in order; false if the stream failed (they stay queued for the next one).
+    bool sendPendingCommands(::_virStream *stream);
     QString threadName() const override { return QStringLiteral("agent channel"); }
 
     QString m_uri;
@@ -41,7 +43,7 @@ private:
     QString m_channel;
     bool m_channelOpen = false;
     QMutex m_commandsLock;
-    QStringList m_commands;
+    QByteArrayList m_commands; // whole lines, the first possibly sent in part
 };
 
 } // namespace ExitScope

@@ -13,8 +13,18 @@ void Source::setSink(RecordSink *sink)
     m_parser.setSink(sink);
 }
 
+void Source::dispose()
+{
+    if (m_running)
+        stop();
+    m_rawCopy = nullptr;
+    deleteLater();
+}
+
 void Source::deliverBytes(QByteArrayView bytes)
 {
+    if (!m_running)
+        return; // a reader thread's last chunk, posted after stop()
     if (m_rawCopy && m_rawCopy->write(bytes.data(), bytes.size()) != bytes.size()) {
         qWarning("cannot save the raw stream: %s", qPrintable(m_rawCopy->errorString()));
         m_rawCopy = nullptr; // the run itself is still stored; say so once

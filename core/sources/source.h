@@ -22,6 +22,9 @@ public:
     explicit Source(QObject *parent = nullptr);
 
     virtual void setSink(RecordSink *sink);
+    // Stops the source and deletes it once it can be, without waiting for anything on the caller's
+    // thread: a reader blocked in a connect is left to end on its own.
+    virtual void dispose();
     // Human-readable origin, e.g. "replay of boot.exs" or "command: exitscope-probe --rate 20".
     virtual QString description() const = 0;
     virtual void start() = 0;
@@ -34,6 +37,12 @@ public:
     void setRawCopy(QIODevice *device) { m_rawCopy = device; }
     bool isRunning() const { return m_running; }
 
+    // Whether sendCommand() reaches the sender (docs/protocol.md, "Commands"): only a guest agent's
+    // channel carries commands back.
+    virtual bool acceptsCommands() const { return false; }
+    // Sends one command line to the sender; queued until it can be delivered, never dropped.
+    virtual void sendCommand(const QString &line) { Q_UNUSED(line) }
+
 Q_SIGNALS:
     void started();
     // One or more records went to the sink since the last emission.
@@ -44,6 +53,9 @@ Q_SIGNALS:
     void finished();
     // The input ended with an error; message is short, details may help to fix it.
     void failed(const QString &message, const QString &details);
+    // A source that reconnects on its own (a guest's channel across reboots) lost or regained its
+    // sender; reason says why it was lost or reopened.
+    void connectionChanged(bool open, const QString &reason);
 
 protected:
     // For sources that read on a thread of their own: runs function(source) on the source's thread,

@@ -29,8 +29,25 @@ void ThreadedSource::start()
 
 void ThreadedSource::stop()
 {
-    joinWorker();
+    // No join here: the worker may sit in a blocking connect for many seconds, and stop() is
+    // called from the GUI. What it posts from now on finds the input ended and is dropped.
+    m_stop = true;
     endOfInput();
+}
+
+void ThreadedSource::dispose()
+{
+    if (isRunning())
+        stop();
+    m_stop = true;
+    setSink(nullptr);
+    setRawCopy(nullptr);
+    if (m_worker && m_worker->isRunning()) {
+        // The worker uses this object until it returns: delete both once it has.
+        connect(m_worker, &QThread::finished, this, &QObject::deleteLater);
+        return;
+    }
+    deleteLater();
 }
 
 } // namespace ExitScope

@@ -20,7 +20,9 @@ public:
     ~ThreadedSource() override;
 
     void start() override;
+    // Ends the input at once; the worker notices within its polling interval and ends by itself.
     void stop() override;
+    void dispose() override;
 
 protected:
     virtual void run() = 0;

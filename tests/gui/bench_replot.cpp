@@ -44,7 +44,7 @@ void BM_ReplotMillionPoints(benchmark::State &state)
     ExitPlot plot;
     plot.resize(1600, 900);
     plot.show();
-    plot.setSeries(&millionPoints());
+    plot.setSeries(std::shared_ptr<const ExitSeries>(std::shared_ptr<const ExitSeries>(), &millionPoints()));
     if (plot.plottedPoints() != 1'000'000) {
         state.SkipWithError("the plot did not take all points");
         return;
@@ -62,7 +62,7 @@ void BM_LiveTickAtMillionPoints(benchmark::State &state)
     ExitPlot plot;
     plot.resize(1600, 900);
     plot.show();
-    plot.setSeries(&series);
+    plot.setSeries(std::shared_ptr<const ExitSeries>(std::shared_ptr<const ExitSeries>(), &series));
     quint64 seq = 1'000'000;
     quint32 exits = series.at(series.size() - 1).exitsRaw;
     quint64 cycles = series.at(series.size() - 1).cycles;

@@ -5,7 +5,7 @@
 #include "virt/hostcontroller.h"
 #include "hostpanel.h"
 #include "mainwindow.h"
-#include "recording/recorder.h"
+#include "recording/recordingsession.h"
 
 #include <QAbstractItemModelTester>
 #include <QPushButton>
@@ -79,8 +79,8 @@ private Q_SLOTS:
         QCOMPARE(ended.first().at(1).toBool(), false);
         QVERIFY2(window.lastError().contains(QLatin1String("has no channel org.exitscope.agent.0")), qPrintable(window.lastError()));
         QTRY_COMPARE_WITH_TIMEOUT(window.host()->domain(QStringLiteral("exitscope-l2"))->state, DomainInfo::State::Running, 5000);
-        QCOMPARE(window.recorder()->info().state, RunInfo::State::Failed);
-        QCOMPARE(window.recorder()->info().guest, QStringLiteral("exitscope-l2"));
+        QCOMPARE(window.session()->info().state, RunInfo::State::Failed);
+        QCOMPARE(window.session()->info().guest, QStringLiteral("exitscope-l2"));
     }
 };
 

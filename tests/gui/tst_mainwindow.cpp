@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "exitplot.h"
-#include "sources/filereplaysource.h"
+#include "recording/sourcespec.h"
 #include "mainwindow.h"
 #include "qcustomplot_wrapper.h"
-#include "recording/recorder.h"
+#include "recording/recordingsession.h"
 #include "runlistmodel.h"
 #include "spanmodel.h"
 #include "streamfixture.h"
@@ -48,7 +48,7 @@ private Q_SLOTS:
         MainWindow window;
         QVERIFY(window.openStore(m_dir.filePath(QStringLiteral("fast.sqlite"))));
         QSignalSpy ended(&window, &MainWindow::recordingEnded);
-        QVERIFY(window.record(new FileReplaySource(m_recording, FileReplaySource::Pace::Fast)));
+        QVERIFY(window.record(SourceSpec::replay(m_recording, false)));
         QVERIFY(ended.wait(10000));
         QCOMPARE(ended.first().at(1).toBool(), true);
 
@@ -101,11 +101,11 @@ private Q_SLOTS:
         QVERIFY(window.openStore(m_dir.filePath(QStringLiteral("paced.sqlite"))));
         QSignalSpy ended(&window, &MainWindow::recordingEnded);
         // 2 s of data at 2x: about a second of live plotting.
-        QVERIFY(window.record(new FileReplaySource(m_recording, FileReplaySource::Pace::Recorded, 2.0)));
+        QVERIFY(window.record(SourceSpec::replay(m_recording, true, 2.0)));
         QTRY_VERIFY_WITH_TIMEOUT(window.plot()->plottedPoints() > 0, 5000);
         const int early = window.plot()->plottedPoints();
         QVERIFY2(early < 200, "the plot must show data before the replay ends");
-        QVERIFY(window.recorder()->isRecording());
+        QVERIFY(window.session()->isActive());
         QVERIFY(ended.wait(10000));
         QCOMPARE(window.plot()->plottedPoints(), 200);
     }
@@ -115,7 +115,7 @@ private Q_SLOTS:
         MainWindow window;
         QVERIFY(window.openStore(m_dir.filePath(QStringLiteral("png.sqlite"))));
         QSignalSpy ended(&window, &MainWindow::recordingEnded);
-        QVERIFY(window.record(new FileReplaySource(m_recording, FileReplaySource::Pace::Fast)));
+        QVERIFY(window.record(SourceSpec::replay(m_recording, false)));
         QVERIFY(ended.wait(10000));
         const auto png = m_dir.filePath(QStringLiteral("plot.png"));
         QVERIFY(window.exportImage(png, 1000, 600));
@@ -151,7 +151,7 @@ private Q_SLOTS:
             MainWindow window;
             QVERIFY(window.openStore(store));
             QSignalSpy ended(&window, &MainWindow::recordingEnded);
-            QVERIFY(window.record(new FileReplaySource(m_recording, FileReplaySource::Pace::Fast)));
+            QVERIFY(window.record(SourceSpec::replay(m_recording, false)));
             QVERIFY(ended.wait(10000));
             runId = ended.first().at(0).toLongLong();
             for (int i = 1; i < window.series()->size(); ++i)
@@ -170,16 +170,29 @@ private Q_SLOTS:
         QCOMPARE(window.plot()->plottedMarkers(), 3);
     }
 
-    void missingRecordingReportsAndKeepsRunning()
+    // A recording that cannot be opened is refused before any run is made, and what was shown stays.
+    void missingRecordingIsRefusedAndTheShownRunStays()
     {
         MainWindow window;
         QVERIFY(window.openStore(m_dir.filePath(QStringLiteral("missing.sqlite"))));
         QSignalSpy ended(&window, &MainWindow::recordingEnded);
-        QVERIFY(window.record(new FileReplaySource(m_dir.filePath(QStringLiteral("nope.exs")), FileReplaySource::Pace::Fast)));
-        QVERIFY(ended.count() > 0 || ended.wait(5000));
-        QCOMPARE(ended.first().at(1).toBool(), false);
-        QVERIFY(window.lastError().contains(QLatin1String("nope.exs")));
-        QVERIFY(!window.recorder()->isRecording());
+        QVERIFY(window.record(SourceSpec::replay(m_recording, false)));
+        QVERIFY(ended.wait(10000));
+        const qint64 runId = ended.first().at(0).toLongLong();
+        QSignalSpy shown(&window, &MainWindow::runShown);
+        window.showRun(runId); // the recording has ended: loaded from the store
+        QVERIFY(shown.count() > 0 || shown.wait(10000));
+        const int samples = window.series()->size();
+        QVERIFY(samples > 0);
+
+        QVERIFY(!window.record(SourceSpec::replay(m_dir.filePath(QStringLiteral("nope.exs")), false)));
+        QVERIFY2(window.lastError().contains(QLatin1String("nope.exs")), qPrintable(window.lastError()));
+        QVERIFY(!window.session()->isActive());
+        // Before the session, this replot read the stored run's freed series (AddressSanitizer:
+        // heap-use-after-free under the dev-asan preset).
+        window.plot()->refreshNow();
+        QCOMPARE(window.series()->size(), samples);
+        QCOMPARE(ended.count(), 1);
     }
 
     void modelsPassTheTester()

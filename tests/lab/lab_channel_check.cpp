@@ -165,7 +165,7 @@ int main(int argc, char **argv)
                              sourceFailed = true;
                              app.quit();
                          });
-        QObject::connect(&source, &ExitScope::LibvirtChannelSource::channelStateChanged, &app,
+        QObject::connect(&source, &ExitScope::Source::connectionChanged, &app,
                          [](bool open, const QString &reason) {
                              std::fprintf(stderr, "lab_channel_check: channel %s%s%s\n", open ? "open" : "closed",
                                           reason.isEmpty() ? "" : ": ", reason.toStdString().c_str());

@@ -1,0 +1,292 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "recording/recordingsession.h"
+
+#include "recording/recorder.h"
+#include "recording/sourcefactory.h"
+#include "series/exitseries.h"
+#include "sources/source.h"
+#include "store/runstore.h"
+#include "virt/hostcontroller.h"
+
+#include <QCoreApplication>
+#include <QLoggingCategory>
+
+Q_LOGGING_CATEGORY(lcSession, "exitscope.recording", QtWarningMsg)
+
+namespace ExitScope {
+
+namespace {
+constexpr int TickMs = 100;
+} // namespace
+
+RecordingSession::RecordingSession(RunStore *store, QObject *parent)
+    : QObject(parent)
+    , m_store(store)
+    , m_recorder(new Recorder(store, this))
+{
+    m_tick.setInterval(TickMs);
+    connect(&m_tick, &QTimer::timeout, this, [this, lastReport = qint64(-1)]() mutable {
+        const qint64 ms = m_clock.elapsed();
+        if (m_phase == Phase::WaitingForSender) {
+            const int timeout = m_options.senderTimeoutSeconds;
+            if (timeout > 0 && ms >= qint64(timeout) * 1000) {
+                finishWith(Outcome::NoSender,
+                           tr("No word from the %1 within %2 s").arg(m_spec.describe()).arg(timeout));
+                return;
+            }
+            if (ms / 1000 != lastReport) {
+                lastReport = ms / 1000;
+                Q_EMIT waitingForSender(int(lastReport), timeout);
+            }
+        } else if (m_phase == Phase::Recording && m_options.durationSeconds > 0
+                   && double(ms) >= m_options.durationSeconds * 1000) {
+            finishWith(Outcome::Completed, {});
+        }
+    });
+    m_updateTimer.setSingleShot(true);
+    m_updateTimer.setInterval(UpdateIntervalMs);
+    connect(&m_updateTimer, &QTimer::timeout, this, [this] {
+        if (m_updatePending) {
+            m_updatePending = false;
+            Q_EMIT updated();
+            m_updateTimer.start();
+        }
+    });
+
+    connect(m_recorder, &Recorder::updated, this, &RecordingSession::onUpdated);
+    connect(m_recorder, &Recorder::handshakeReceived, this, [this](const Handshake &h) {
+        senderSpoke();
+        Q_EMIT handshakeReceived(h);
+    });
+    connect(m_recorder, &Recorder::senderError, this, &RecordingSession::senderError);
+    connect(m_recorder, &Recorder::progress, this, &RecordingSession::progress);
+    connect(m_recorder, &Recorder::finished, this, [this](qint64) { onRecorderEnded(true, {}, {}); });
+    connect(m_recorder, &Recorder::failed, this,
+            [this](qint64, const QString &message, const QString &details) { onRecorderEnded(false, message, details); });
+}
+
+RecordingSession::~RecordingSession()
+{
+    // The recorder writes to the store and the raw copy: it ends first, without signals to us.
+    disconnect(m_recorder, nullptr, this, nullptr);
+    delete m_recorder;
+}
+
+bool RecordingSession::start(const SourceSpec &spec, const Options &options)
+{
+    m_startError = StartError::None;
+    if (isActive()) {
+        m_startError = StartError::Busy;
+        m_lastError = tr("A recording is already running.");
+        return false;
+    }
+    QString error;
+    auto source = createSource(spec, &error);
+    if (!source) {
+        m_startError = StartError::BadSpec;
+        m_lastError = error;
+        return false;
+    }
+    m_rawCopy.close();
+    if (!options.rawCopyPath.isEmpty()) {
+        m_rawCopy.setFileName(options.rawCopyPath);
+        if (!m_rawCopy.open(QIODevice::WriteOnly)) {
+            m_startError = StartError::Output;
+            m_lastError = tr("Cannot write %1: %2").arg(options.rawCopyPath, m_rawCopy.errorString());
+            return false;
+        }
+        source->setRawCopy(&m_rawCopy);
+    }
+    m_spec = spec;
+    m_options = options;
+    m_ending = false;
+    m_updatePending = false;
+    connect(source.get(), &Source::connectionChanged, this, &RecordingSession::senderConnectionChanged);
+    RunInfo info = options.info;
+    if (info.source.isEmpty())
+        info.source = spec.describe();
+    if (info.name.isEmpty())
+        info.name = spec.describe();
+    m_recorder->series().setSubtractOwnExits(options.subtractOwnExits);
+    Source *raw = source.release(); // the recorder owns it from here, also when start fails
+    if (!m_recorder->start(raw, info)) {
+        m_startError = StartError::Store;
+        m_lastError = m_recorder->lastError();
+        m_rawCopy.close();
+        return false;
+    }
+    m_clock.start();
+    setPhase(Phase::WaitingForSender);
+    m_tick.start();
+    if (spec.kind == SourceSpec::Kind::GuestAgent && spec.bootGuest)
+        bootGuest();
+    return true;
+}
+
+void RecordingSession::bootGuest()
+{
+    // The channel reader is already waiting for the guest; starting it now records its boot whole.
+    HostController *host = m_options.host;
+    const bool own = !host || !host->isConnected();
+    if (own) {
+        delete m_host;
+        m_host = new HostController(this);
+        host = m_host;
+    }
+    const auto guest = m_spec.guest;
+    const auto fail = [this](const QString &message, const QString &details) {
+        if (isActive())
+            finishWith(Outcome::Failed, message, details);
+    };
+    m_bootConnections << connect(host, &HostController::connectionFailed, this, [=](const QString &message, const QString &details) {
+        fail(tr("Cannot start %1: %2").arg(guest, message), details);
+    });
+    m_bootConnections << connect(host, &HostController::actionFailed, this,
+                                 [=](const QString &domain, const QString &, const QString &message, const QString &details) {
+                                     if (domain == guest)
+                                         fail(tr("Cannot start %1: %2").arg(domain, message), details);
+                                 });
+    m_bootConnections << connect(host, &HostController::actionFinished, this, [this, guest](const QString &domain, const QString &) {
+        if (domain != guest)
+            return;
+        endBoot();
+        Q_EMIT guestStarted(domain);
+    });
+    if (own) {
+        m_bootConnections << connect(host, &HostController::connected, this, [host, guest] { host->startDomain(guest); });
+        host->connectTo(m_spec.uri);
+    } else {
+        host->startDomain(guest);
+    }
+}
+
+void RecordingSession::endBoot()
+{
+    for (const auto &connection : std::as_const(m_bootConnections))
+        disconnect(connection);
+    m_bootConnections.clear();
+    if (m_host) {
+        m_host->deleteLater();
+        m_host = nullptr;
+    }
+}
+
+void RecordingSession::stop()
+{
+    if (isActive())
+        finishWith(Outcome::Stopped, {});
+}
+
+void RecordingSession::finishWith(Outcome outcome, const QString &message, const QString &details)
+{
+    if (!isActive() || m_ending)
+        return;
+    m_ending = true;
+    m_endOutcome = outcome;
+    m_endMessage = message;
+    if (outcome == Outcome::Failed || outcome == Outcome::NoSender)
+        m_recorder->stop(message.isEmpty() ? tr("The recording failed") : message, details);
+    else
+        m_recorder->stop();
+}
+
+void RecordingSession::senderSpoke()
+{
+    if (m_phase != Phase::WaitingForSender)
+        return;
+    qCInfo(lcSession) << m_spec.describe() << "spoke after" << m_clock.elapsed() << "ms";
+    m_clock.start();
+    setPhase(Phase::Recording);
+}
+
+void RecordingSession::onUpdated()
+{
+    if (m_recorder->isRecording() && !m_recorder->series().isEmpty())
+        senderSpoke();
+    if (m_updateTimer.isActive()) {
+        m_updatePending = true;
+        return;
+    }
+    Q_EMIT updated();
+    m_updateTimer.start();
+}
+
+void RecordingSession::onRecorderEnded(bool ok, const QString &message, const QString &details)
+{
+    m_tick.stop();
+    m_updateTimer.stop();
+    m_rawCopy.close();
+    endBoot();
+    Outcome outcome = ok ? Outcome::Completed : Outcome::Failed;
+    QString why = message;
+    if (m_ending) {
+        outcome = ok ? m_endOutcome : (m_endOutcome == Outcome::NoSender ? Outcome::NoSender : Outcome::Failed);
+        if (why.isEmpty())
+            why = m_endMessage;
+    }
+    // A live sender that delivered nothing has not been recorded, whatever ended the wait.
+    if (m_spec.isLive() && m_recorder->series().isEmpty() && outcome != Outcome::Failed) {
+        outcome = Outcome::NoSender;
+        if (why.isEmpty())
+            why = tr("No samples arrived from the %1").arg(m_spec.describe());
+    }
+    m_ending = false;
+    setPhase(Phase::Ended);
+    Q_EMIT updated();
+    Q_EMIT ended(m_recorder->runId(), outcome, m_recorder->streamStats(), why, details);
+}
+
+void RecordingSession::setPhase(Phase phase)
+{
+    if (m_phase == phase)
+        return;
+    m_phase = phase;
+    Q_EMIT phaseChanged(phase);
+}
+
+qint64 RecordingSession::runId() const
+{
+    return m_recorder->runId();
+}
+
+const RunInfo &RecordingSession::info() const
+{
+    return m_recorder->info();
+}
+
+std::shared_ptr<const ExitSeries> RecordingSession::series() const
+{
+    return m_recorder->sharedSeries();
+}
+
+ParserStats RecordingSession::streamStats() const
+{
+    return m_recorder->streamStats();
+}
+
+double RecordingSession::elapsedSeconds() const
+{
+    return isActive() ? double(m_clock.elapsed()) / 1000.0 : 0.0;
+}
+
+void RecordingSession::setSubtractOwnExits(bool subtract)
+{
+    m_recorder->series().setSubtractOwnExits(subtract);
+}
+
+bool RecordingSession::acceptsCommands() const
+{
+    const auto source = m_recorder->source();
+    return source && source->acceptsCommands();
+}
+
+bool RecordingSession::sendCommand(const QString &line)
+{
+    auto source = const_cast<Source *>(m_recorder->source());
+    if (!source || !source->acceptsCommands())
+        return false;
+    source->sendCommand(line);
+    return true;
+}
+
+} // namespace ExitScope
