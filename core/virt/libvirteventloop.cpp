@@ -8,6 +8,7 @@
 #include <libvirt/libvirt.h>
 
 #include <atomic>
+#include <csignal>
 #include <cstdlib>
 #include <mutex>
 #include <thread>
@@ -35,6 +36,14 @@ void LibvirtEventLoop::ensureRunning()
     static std::once_flag once;
     std::call_once(once, [] {
         LibvirtError::silenceDefaultHandler();
+        // With qemu+ssh libvirt talks to an ssh client through a pipe; once the client has exited
+        // (refused, reset, host key), the next write raises SIGPIPE, which would end the process
+        // instead of failing the connection. libvirt leaves ignoring it to its clients, as virsh does.
+        struct sigaction pipe = {};
+        if (sigaction(SIGPIPE, nullptr, &pipe) == 0 && pipe.sa_handler == SIG_DFL) {
+            pipe.sa_handler = SIG_IGN;
+            sigaction(SIGPIPE, &pipe, nullptr);
+        }
         if (virEventRegisterDefaultImpl() < 0) {
             qCWarning(lcVirt) << "cannot register libvirt's event loop:" << LibvirtError::last();
             return;
