@@ -10,7 +10,7 @@ DomainListModel::DomainListModel(QObject *parent)
 
 void DomainListModel::setDomains(const QVector<DomainInfo> &domains)
 {
-    // Same guests in the same order (the usual poll): update in place so that the selection stays.
+    // Same guests in the same order (the usual refresh): update in place so that the selection stays.
     const bool sameRows = domains.size() == m_domains.size()
         && std::equal(domains.cbegin(), domains.cend(), m_domains.cbegin(),
                       [](const DomainInfo &a, const DomainInfo &b) { return a.uuid == b.uuid && a.name == b.name; });

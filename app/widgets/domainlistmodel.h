@@ -8,7 +8,7 @@
 
 namespace ExitScope {
 
-// The connected host's guests, as last polled.
+// The connected host's guests, as last listed.
 class DomainListModel : public QAbstractTableModel
 {
     Q_OBJECT

@@ -85,6 +85,10 @@ HostPanel::HostPanel(HostController *host, QWidget *parent)
     layout->addLayout(workloadRow);
 
     connect(m_connect, &QPushButton::clicked, this, [this] {
+        if (m_host->isConnecting()) {
+            m_host->cancelConnect();
+            return;
+        }
         if (m_host->isConnected()) {
             m_host->disconnectFromHost();
             return;
@@ -94,9 +98,21 @@ HostPanel::HostPanel(HostController *host, QWidget *parent)
                                                        "qemu+ssh://root@host/system?keyfile=/path/to/key"));
             return;
         }
-        m_hostLabel->setText(tr("Connecting to %1…").arg(m_uri->text().trimmed()));
-        m_connect->setEnabled(false);
         m_host->connectTo(m_uri->text().trimmed());
+    });
+    // Also for connects the panel did not start (MainWindow::connectToHost()). The label names the
+    // host only: the URI's query carries key file paths.
+    connect(m_host, &HostController::connectProgress, this, [this](int waited, int timeout) {
+        m_hostLabel->setText(tr("Connecting to %1… %2 s of %3 s").arg(m_host->connectingTo()).arg(waited).arg(timeout));
+        m_connect->setText(tr("Cancel"));
+        m_connect->setEnabled(true);
+        updateButtons();
+    });
+    connect(m_host, &HostController::connectCancelled, this, [this] {
+        m_hostLabel->setText(tr("Not connected."));
+        m_connect->setText(tr("Connect"));
+        m_connect->setEnabled(true);
+        updateButtons();
     });
     connect(m_host, &HostController::connected, this, [this] {
         const auto &h = m_host->host();
@@ -128,7 +144,7 @@ HostPanel::HostPanel(HostController *host, QWidget *parent)
         updateButtons();
     });
     connect(m_host, &HostController::actionFailed, this,
-            [this](const QString &, const QString &, const QString &message, const QString &details) {
+            [this](const QString &, DomainAction, const QString &message, const QString &details) {
                 Q_EMIT errorOccurred(message, details);
             });
     connect(m_view->selectionModel(), &QItemSelectionModel::currentRowChanged, this, &HostPanel::updateButtons);
@@ -186,7 +202,7 @@ void HostPanel::updateButtons()
 {
     const bool connected = m_host->isConnected();
     const auto d = m_model->domain(m_view->currentIndex().row());
-    m_uri->setEnabled(!connected);
+    m_uri->setEnabled(!connected && !m_host->isConnecting());
     m_start->setEnabled(connected && d && d->canStart());
     m_shutdown->setEnabled(connected && d && d->canShutdown());
     m_destroy->setEnabled(connected && d && d->canDestroy());

@@ -142,11 +142,11 @@ void RecordingSession::bootGuest()
         fail(tr("Cannot start %1: %2").arg(guest, message), details);
     });
     m_bootConnections << connect(host, &HostController::actionFailed, this,
-                                 [=](const QString &domain, const QString &, const QString &message, const QString &details) {
+                                 [=](const QString &domain, DomainAction, const QString &message, const QString &details) {
                                      if (domain == guest)
                                          fail(tr("Cannot start %1: %2").arg(domain, message), details);
                                  });
-    m_bootConnections << connect(host, &HostController::actionFinished, this, [this, guest](const QString &domain, const QString &) {
+    m_bootConnections << connect(host, &HostController::actionFinished, this, [this, guest](const QString &domain, DomainAction) {
         if (domain != guest)
             return;
         endBoot();

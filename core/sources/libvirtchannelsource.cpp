@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "sources/libvirtchannelsource.h"
 
+#include "virt/domaininfo.h"
 #include "virt/libvirterror.h"
+#include "virt/libvirtfailure.h"
 #include "virt/libvirteventloop.h"
 
 #include <QCoreApplication>
@@ -73,21 +75,20 @@ bool LibvirtChannelSource::sendPendingCommands(virStreamPtr stream)
 void LibvirtChannelSource::run()
 {
     const auto post = [this](auto &&function) { postToSource(this, function); };
-    const auto fatal = [&](const QString &message, const QString &error) {
-        const auto hint = LibvirtError::hint(error);
-        const QString details = hint.isEmpty() ? error : error + QStringLiteral("\n\n") + hint;
+    const auto fatal = [&](const QString &message, const LibvirtFailure &failure) {
+        const QString details = failure.details();
         post([message, details](LibvirtChannelSource *source) { source->failWith(message, details); });
     };
     const auto tr = [](const char *text) { return QCoreApplication::translate("LibvirtChannelSource", text); };
 
     virConnectPtr connection = virConnectOpen(m_uri.toUtf8().constData());
     if (!connection) {
-        fatal(tr("Cannot connect to %1").arg(m_uri), LibvirtError::last());
+        fatal(tr("Cannot connect to %1").arg(m_uri), LibvirtFailure::last());
         return;
     }
     virDomainPtr domain = virDomainLookupByName(connection, m_domain.toUtf8().constData());
     if (!domain) {
-        fatal(tr("Cannot find the guest %1 on %2").arg(m_domain, m_uri), LibvirtError::last());
+        fatal(tr("Cannot find the guest %1 on %2").arg(m_domain, m_uri), LibvirtFailure::last());
         virConnectClose(connection);
         return;
     }
@@ -100,12 +101,23 @@ void LibvirtChannelSource::run()
         // FORCE: a reader left over from a crashed ExitScope must not keep the channel from us.
         if (!stream
             || virDomainOpenChannel(domain, m_channel.toUtf8().constData(), stream, VIR_DOMAIN_CHANNEL_FORCE) < 0) {
-            const auto error = LibvirtError::last();
+            const auto failure = LibvirtFailure::last();
+            const auto error = failure.message;
             if (stream)
                 virStreamFree(stream);
-            if (error.contains(QLatin1String("not supported")) || error.contains(QLatin1String("cannot find channel"))
-                || error.contains(QLatin1String("No chardev"))) {
-                fatal(tr("The guest %1 has no channel %2").arg(m_domain, m_channel), error);
+            // A driver without channels says so by code. QEMU reports a channel the guest lacks as a
+            // plain internal error ("cannot find channel"), told apart from other internal errors only
+            // by its translated text; so the guest's XML decides, which reads the same in any language.
+            // No XML (the connection failed meanwhile): not a verdict, try again.
+            bool lacksChannel = failure.kind() == LibvirtFailure::Kind::Unsupported;
+            if (!lacksChannel) {
+                if (char *xml = virDomainGetXMLDesc(domain, 0)) {
+                    lacksChannel = !DomainInfo::declaresChannel(QString::fromUtf8(xml), m_channel);
+                    free(xml);
+                }
+            }
+            if (lacksChannel) {
+                fatal(tr("The guest %1 has no channel %2").arg(m_domain, m_channel), failure);
                 break;
             }
             if (!reported) {

@@ -2,6 +2,7 @@
 #include "virt/domaininfo.h"
 
 #include <QCoreApplication>
+#include <QXmlStreamReader>
 
 namespace ExitScope {
 
@@ -26,6 +27,32 @@ QString DomainInfo::stateName(State state)
         return QCoreApplication::translate("DomainInfo", "suspended");
     }
     return {};
+}
+
+bool DomainInfo::declaresChannel(const QString &domainXml, const QString &channel)
+{
+    QXmlStreamReader xml(domainXml);
+    int channelDepth = 0; // inside <channel>, how deep
+    while (!xml.atEnd()) {
+        switch (xml.readNext()) {
+        case QXmlStreamReader::StartElement:
+            if (channelDepth > 0) {
+                ++channelDepth;
+                if (xml.name() == QLatin1String("target") && xml.attributes().value(QLatin1String("name")) == channel)
+                    return true;
+            } else if (xml.name() == QLatin1String("channel")) {
+                channelDepth = 1;
+            }
+            break;
+        case QXmlStreamReader::EndElement:
+            if (channelDepth > 0)
+                --channelDepth;
+            break;
+        default:
+            break;
+        }
+    }
+    return false;
 }
 
 } // namespace ExitScope

@@ -31,6 +31,8 @@ struct DomainInfo
     }
 
     static QString stateName(State state);
+    // Whether a domain's XML declares a virtio channel of this name (<channel><target name=…>).
+    static bool declaresChannel(const QString &domainXml, const QString &channel);
 };
 
 } // namespace ExitScope
