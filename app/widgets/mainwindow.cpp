@@ -10,13 +10,12 @@
 #include "spanmodel.h"
 #include "store/runloader.h"
 #include "store/runstore.h"
+#include "userprompts.h"
 #include "virt/hostcontroller.h"
 
 #include <QApplication>
 #include <QDockWidget>
-#include <QFileDialog>
 #include <QHeaderView>
-#include <QInputDialog>
 #include <QLabel>
 #include <QMenuBar>
 #include <QMessageBox>
@@ -45,6 +44,7 @@ MainWindow::MainWindow(QWidget *parent)
     , m_loader(new RunLoader(this))
     , m_host(new HostController(this))
     , m_hostPanel(new HostPanel(m_host, this))
+    , m_prompts(std::make_unique<UserPrompts>())
 {
     setWindowTitle(tr("ExitScope"));
 
@@ -150,6 +150,11 @@ MainWindow::~MainWindow()
     delete m_session;
 }
 
+void MainWindow::setPrompts(std::unique_ptr<UserPrompts> prompts)
+{
+    m_prompts = std::move(prompts);
+}
+
 void MainWindow::createActions()
 {
     auto file = menuBar()->addMenu(tr("&Record"));
@@ -189,6 +194,17 @@ void MainWindow::createActions()
         if (m_shown)
             showSeries(m_shown);
     });
+
+    // Named for tests and for saved toolbar layouts.
+    const std::pair<QAction *, const char *> named[] = {
+        {m_replayPaced, "replayPaced"}, {m_replayFast, "replayFast"}, {m_recordCommand, "recordCommand"},
+        {m_stop, "stop"},               {m_exportCsv, "exportCsv"},   {m_exportPng, "exportPng"},
+        {m_exportPdf, "exportPdf"},     {m_rename, "renameRun"},      {m_notes, "editNotes"},
+        {m_delete, "deleteRun"},        {m_follow, "followLive"},     {m_logScale, "logScale"},
+        {m_subtractOwn, "subtractOwn"},
+    };
+    for (const auto &[action, name] : named)
+        action->setObjectName(QLatin1String(name));
 
     auto toolbar = addToolBar(tr("Main"));
     toolbar->setObjectName(QStringLiteral("main"));
@@ -391,8 +407,7 @@ void MainWindow::reportError(const QString &message, const QString &details)
 
 void MainWindow::chooseReplay(bool paced)
 {
-    const auto path = QFileDialog::getOpenFileName(this, tr("Replay a recording"), {},
-                                                   tr("ExitScope recordings (*.exs);;All files (*)"));
+    const auto path = m_prompts->openFile(this, tr("Replay a recording"), tr("ExitScope recordings (*.exs);;All files (*)"));
     if (path.isEmpty())
         return;
     record(SourceSpec::replay(path, paced));
@@ -401,10 +416,10 @@ void MainWindow::chooseReplay(bool paced)
 void MainWindow::chooseCommand()
 {
     bool ok = false;
-    const auto command = QInputDialog::getText(this, tr("Record a command's output"),
-                                               tr("Command that writes the sample stream to its standard output,\n"
-                                                  "e.g. ssh root@host exitscope-probe --rate 50"),
-                                               QLineEdit::Normal, {}, &ok);
+    const auto command = m_prompts->text(this, tr("Record a command's output"),
+                                         tr("Command that writes the sample stream to its standard output,\n"
+                                            "e.g. ssh root@host exitscope-probe --rate 50"),
+                                         {}, &ok);
     if (!ok || command.trimmed().isEmpty())
         return;
     record(SourceSpec::command(command));
@@ -415,8 +430,7 @@ void MainWindow::chooseExport(const QString &format)
     const auto filter = format == QLatin1String("csv") ? tr("CSV (*.csv)")
         : format == QLatin1String("png")               ? tr("PNG image (*.png)")
                                                        : tr("PDF (*.pdf)");
-    auto path = QFileDialog::getSaveFileName(this, tr("Export"), QStringLiteral("run-%1.%2").arg(m_shownRunId).arg(format),
-                                             filter);
+    auto path = m_prompts->saveFile(this, tr("Export"), QStringLiteral("run-%1.%2").arg(m_shownRunId).arg(format), filter);
     if (path.isEmpty())
         return;
     if (format == QLatin1String("csv")) {
@@ -424,8 +438,7 @@ void MainWindow::chooseExport(const QString &format)
         return;
     }
     bool ok = false;
-    const auto size = QInputDialog::getText(this, tr("Export size"), tr("Width × height in pixels:"), QLineEdit::Normal,
-                                            QStringLiteral("1600x900"), &ok);
+    const auto size = m_prompts->text(this, tr("Export size"), tr("Width × height in pixels:"), QStringLiteral("1600x900"), &ok);
     if (!ok)
         return;
     const auto match = QRegularExpression(QStringLiteral("^\\s*(\\d+)\\s*[x×]\\s*(\\d+)\\s*$")).match(size);
@@ -475,7 +488,7 @@ void MainWindow::renameSelectedRun()
     const qint64 id = run->id;
     const QString oldName = run->name;
     bool ok = false;
-    const auto name = QInputDialog::getText(this, tr("Rename run"), tr("Name:"), QLineEdit::Normal, oldName, &ok);
+    const auto name = m_prompts->text(this, tr("Rename run"), tr("Name:"), oldName, &ok);
     if (ok && !name.trimmed().isEmpty()) {
         if (!m_store->renameRun(id, name.trimmed()))
             reportError(tr("The run cannot be renamed"), m_store->lastError());
@@ -492,7 +505,7 @@ void MainWindow::editNotesOfSelectedRun()
     const qint64 id = run->id;
     const QString oldNotes = run->notes;
     bool ok = false;
-    const auto notes = QInputDialog::getMultiLineText(this, tr("Notes"), tr("Notes on run %1:").arg(id), oldNotes, &ok);
+    const auto notes = m_prompts->multiLineText(this, tr("Notes"), tr("Notes on run %1:").arg(id), oldNotes, &ok);
     if (ok) {
         if (!m_store->setNotes(id, notes))
             reportError(tr("The notes cannot be saved"), m_store->lastError());
@@ -506,12 +519,11 @@ void MainWindow::deleteSelectedRun()
     if (!run)
         return;
     const auto id = run->id;
-    if (QMessageBox::question(this, tr("Delete run"),
+    if (!m_prompts->confirm(this, tr("Delete run"),
                               tr("Delete run %1 “%2” and its %3 samples? This cannot be undone.")
                                   .arg(id)
                                   .arg(run->name)
-                                  .arg(run->sampleCount))
-        != QMessageBox::Yes)
+                                  .arg(run->sampleCount)))
         return;
     if (!m_store->deleteRun(id))
         reportError(tr("The run cannot be deleted"), m_store->lastError());

@@ -24,6 +24,7 @@ class RunListModel;
 class RunLoader;
 class RunStore;
 class SpanModel;
+class UserPrompts;
 struct SourceSpec;
 
 // The workbench window: runs on the left, the live plot in the middle, what each span cost below.
@@ -48,6 +49,9 @@ public:
     bool recordAgent(const QString &uri, const QString &domain, bool bootGuest);
     // Records exitscope-probe on the host of a qemu+ssh URI.
     bool recordProbe(const QString &uri, int rateHz = 50);
+
+    // Replaces the dialogs that ask the user (tests answer them).
+    void setPrompts(std::unique_ptr<UserPrompts> prompts);
 
     bool exportCsv(const QString &path);
     bool exportImage(const QString &path, int width, int height);
@@ -96,6 +100,7 @@ private:
     std::shared_ptr<ExitSeries> m_loaded;     // a stored run being shown
     std::shared_ptr<const ExitSeries> m_shown; // what the plot and the span table show
     qint64 m_shownRunId = -1;
+    std::unique_ptr<UserPrompts> m_prompts;
     QString m_lastError;
 
     QAction *m_replayPaced;

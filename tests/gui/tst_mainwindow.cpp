@@ -7,8 +7,13 @@
 #include "runlistmodel.h"
 #include "spanmodel.h"
 #include "streamfixture.h"
+#include "userprompts.h"
 
 #include <QAbstractItemModelTester>
+#include <QAction>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QTcpServer>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
@@ -17,6 +22,55 @@
 #include <cmath>
 
 using namespace ExitScope;
+
+namespace {
+
+// Answers the window's questions as a user would, from a script, and remembers what was asked.
+class ScriptedPrompts : public UserPrompts
+{
+public:
+    QString openPath;
+    QString savePath;
+    QStringList texts; // answers to text(), in order; none left means Cancel
+    bool confirmAnswer = true;
+    QStringList asked;
+
+    QString openFile(QWidget *, const QString &title, const QString &) override
+    {
+        asked << title;
+        return openPath;
+    }
+    QString saveFile(QWidget *, const QString &title, const QString &, const QString &) override
+    {
+        asked << title;
+        return savePath;
+    }
+    QString text(QWidget *, const QString &title, const QString &, const QString &, bool *ok) override
+    {
+        asked << title;
+        *ok = !texts.isEmpty();
+        return texts.isEmpty() ? QString() : texts.takeFirst();
+    }
+    QString multiLineText(QWidget *parent, const QString &title, const QString &label, const QString &initial, bool *ok) override
+    {
+        return text(parent, title, label, initial, ok);
+    }
+    bool confirm(QWidget *, const QString &title, const QString &) override
+    {
+        asked << title;
+        return confirmAnswer;
+    }
+};
+
+QAction *action(const MainWindow &window, const char *name)
+{
+    auto found = window.findChild<QAction *>(QLatin1String(name));
+    if (!found)
+        qFatal("no action %s", name);
+    return found;
+}
+
+} // namespace
 
 class TestMainWindow : public QObject
 {
@@ -193,6 +247,128 @@ private Q_SLOTS:
         window.plot()->refreshNow();
         QCOMPARE(window.series()->size(), samples);
         QCOMPARE(ended.count(), 1);
+    }
+
+    // The menu's actions, as a user triggers them: replay (file chosen in the dialog), stop, and the
+    // exports; what is enabled before, during and after.
+    void actionsReplayStopAndExport()
+    {
+        MainWindow window;
+        auto prompts = new ScriptedPrompts;
+        window.setPrompts(std::unique_ptr<UserPrompts>(prompts));
+        QVERIFY(window.openStore(m_dir.filePath(QStringLiteral("actions.sqlite"))));
+        QVERIFY(action(window, "replayPaced")->isEnabled());
+        QVERIFY(action(window, "replayFast")->isEnabled());
+        QVERIFY(action(window, "recordCommand")->isEnabled());
+        QVERIFY(!action(window, "stop")->isEnabled());
+        QVERIFY(!action(window, "exportCsv")->isEnabled());
+        QVERIFY(!action(window, "exportPng")->isEnabled());
+
+        // Cancelled dialog: nothing starts.
+        action(window, "replayPaced")->trigger();
+        QVERIFY(!window.session()->isActive());
+
+        // A paced replay at a tenth of recorded speed: 20 s, stopped by the Stop action.
+        QSignalSpy ended(&window, &MainWindow::recordingEnded);
+        prompts->openPath = m_recording;
+        action(window, "replayPaced")->trigger();
+        QVERIFY(window.session()->isActive());
+        QVERIFY(!action(window, "replayPaced")->isEnabled());
+        QVERIFY(!action(window, "replayFast")->isEnabled());
+        QVERIFY(!action(window, "recordCommand")->isEnabled());
+        QVERIFY(action(window, "stop")->isEnabled());
+        QTRY_VERIFY_WITH_TIMEOUT(window.plot()->plottedPoints() > 0, 10000);
+        action(window, "stop")->trigger();
+        QVERIFY(ended.count() == 1 || ended.wait(5000));
+        QCOMPARE(ended.first().at(1).toBool(), true); // stopped by the user: a good run
+        QVERIFY(!window.session()->isActive());
+        QVERIFY(action(window, "replayPaced")->isEnabled());
+        QVERIFY(!action(window, "stop")->isEnabled());
+        QVERIFY(action(window, "exportCsv")->isEnabled());
+        const int shown = window.series()->size();
+        QVERIFY(shown > 0 && shown < 200);
+
+        // Export CSV through the action: the file holds what is shown.
+        prompts->savePath = m_dir.filePath(QStringLiteral("actions.csv"));
+        action(window, "exportCsv")->trigger();
+        QFile csv(prompts->savePath);
+        QVERIFY(csv.open(QIODevice::ReadOnly));
+        const auto rows = csv.readAll().split('\n');
+        QCOMPARE(int(std::count_if(rows.begin(), rows.end(), [](const QByteArray &r) { return r.startsWith("sample,"); })), shown);
+
+        // Export PNG through the action, with the size asked for.
+        prompts->savePath = m_dir.filePath(QStringLiteral("actions.png"));
+        prompts->texts = {QStringLiteral("800x500")};
+        action(window, "exportPng")->trigger();
+        QCOMPARE(QImage(prompts->savePath).size(), QSize(800, 500));
+        // A size that is not one is refused with a message, and nothing is written.
+        prompts->savePath = m_dir.filePath(QStringLiteral("bad.png"));
+        prompts->texts = {QStringLiteral("huge")};
+        action(window, "exportPng")->trigger();
+        QVERIFY(!QFile::exists(prompts->savePath));
+        QVERIFY(window.lastError().contains(QLatin1String("huge")));
+
+        // A fast replay through its action runs to the end.
+        prompts->openPath = m_recording;
+        action(window, "replayFast")->trigger();
+        QVERIFY(ended.count() == 2 || ended.wait(10000));
+        QCOMPARE(window.series()->size(), 200);
+    }
+
+    // Stop returns at once even when the source is stuck in a connect: the host probe's SSH
+    // connection to a port that accepts and then says nothing (the SSH timeout is 15 s).
+    void stopReturnsAtOnceDuringAConnect()
+    {
+        QTcpServer silent; // listens on loopback and never answers: SSH waits for a banner
+        QVERIFY(silent.listen(QHostAddress::LocalHost));
+        MainWindow window;
+        QVERIFY(window.openStore(m_dir.filePath(QStringLiteral("stop.sqlite"))));
+        QSignalSpy ended(&window, &MainWindow::recordingEnded);
+        const auto uri = QStringLiteral("qemu+ssh://root@127.0.0.1:%1/system").arg(silent.serverPort());
+        QVERIFY(window.recordProbe(uri, 10));
+        QTRY_VERIFY_WITH_TIMEOUT(silent.hasPendingConnections(), 10000);
+        QElapsedTimer clock;
+        clock.start();
+        action(window, "stop")->trigger();
+        const auto took = clock.elapsed();
+        // Joining the reader would take the rest of the 15 s SSH timeout; returning takes a few ms.
+        QVERIFY2(took < 3000, qPrintable(QStringLiteral("Stop took %1 ms").arg(took)));
+        QVERIFY(ended.count() == 1 || ended.wait(5000));
+        QVERIFY(!window.session()->isActive());
+        QVERIFY(action(window, "replayFast")->isEnabled());
+    }
+
+    // Rename, notes and delete go through the prompts; a cancelled delete deletes nothing.
+    void runActionsRenameAnnotateAndDelete()
+    {
+        MainWindow window;
+        auto prompts = new ScriptedPrompts;
+        window.setPrompts(std::unique_ptr<UserPrompts>(prompts));
+        QVERIFY(window.openStore(m_dir.filePath(QStringLiteral("runactions.sqlite"))));
+        QVERIFY(!action(window, "renameRun")->isEnabled());
+        QSignalSpy ended(&window, &MainWindow::recordingEnded);
+        QVERIFY(window.record(SourceSpec::replay(m_recording, false)));
+        QVERIFY(ended.wait(10000));
+        QVERIFY(action(window, "renameRun")->isEnabled());
+        QVERIFY(action(window, "deleteRun")->isEnabled());
+        auto runs = window.findChild<RunListModel *>();
+        QVERIFY(runs);
+        QCOMPARE(runs->rowCount(), 1);
+
+        prompts->texts = {QStringLiteral("renamed run")};
+        action(window, "renameRun")->trigger();
+        QCOMPARE(runs->run(0)->name, QStringLiteral("renamed run"));
+        prompts->texts = {QStringLiteral("a note")};
+        action(window, "editNotes")->trigger();
+        QCOMPARE(runs->run(0)->notes, QStringLiteral("a note"));
+
+        prompts->confirmAnswer = false;
+        action(window, "deleteRun")->trigger();
+        QCOMPARE(runs->rowCount(), 1);
+        prompts->confirmAnswer = true;
+        action(window, "deleteRun")->trigger();
+        QCOMPARE(runs->rowCount(), 0);
+        QVERIFY(!action(window, "exportCsv")->isEnabled());
     }
 
     void modelsPassTheTester()
