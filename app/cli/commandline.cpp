@@ -103,6 +103,10 @@ int CommandLine::run(const QStringList &arguments)
                                   QStringLiteral("record from a live sender: how long to wait for its first word, in seconds "
                                                  "(default 300; 0 waits until stopped). --duration counts from that word."),
                                   QStringLiteral("seconds"));
+    const QCommandLineOption send(QStringLiteral("send"),
+                                  QStringLiteral("record --agent: send this command to the agent once it has said hello, "
+                                                 "e.g. \"mark before\" or \"write 8\" (repeatable; docs/protocol.md)."),
+                                  QStringLiteral("command"));
     const QCommandLineOption saveStream(QStringLiteral("save-stream"),
                                         QStringLiteral("record: also save the stream as received, as a recording (*.exs)."),
                                         QStringLiteral("path"));
@@ -121,7 +125,7 @@ int CommandLine::run(const QStringList &arguments)
                                     QStringLiteral("release"));
     const QCommandLineOption guest(QStringLiteral("guest"), QStringLiteral("record: the guest measured."), QStringLiteral("name"));
     const QCommandLineOption quiet({QStringLiteral("q"), QStringLiteral("quiet")}, QStringLiteral("No progress on stderr."));
-    parser.addOptions({store, file, command, connectTo, agent, boot, probe, rate, paced, speed, duration, wait, saveStream, csv, png, pdf, size, subtractOwn, name, notes, host,
+    parser.addOptions({store, file, command, connectTo, agent, boot, probe, rate, paced, speed, duration, wait, send, saveStream, csv, png, pdf, size, subtractOwn, name, notes, host,
                        kernel, guest, quiet});
 
     if (!parser.parse(arguments))
@@ -143,6 +147,7 @@ int CommandLine::run(const QStringList &arguments)
     m_connect = parser.value(connectTo);
     m_agent = parser.value(agent);
     m_boot = parser.isSet(boot);
+    m_send = parser.values(send);
     m_probe = parser.isSet(probe);
     if (parser.isSet(rate)) {
         bool ok = false;
@@ -297,6 +302,8 @@ int CommandLine::sourceSpec(SourceSpec *spec)
         return usageError(QStringLiteral("record --agent needs --connect URI (e.g. the lab's: lab/labctl uri)"));
     if (m_boot && m_agent.isEmpty())
         return usageError(QStringLiteral("--boot goes with --agent"));
+    if (!m_send.isEmpty() && m_agent.isEmpty())
+        return usageError(QStringLiteral("--send goes with --agent"));
     if (m_probe)
         *spec = SourceSpec::hostProbe(m_connect, m_rate);
     else if (!m_agent.isEmpty())
@@ -348,6 +355,17 @@ int CommandLine::record()
                          details = more;
                          loop.quit();
                      });
+    // Commands go once the agent has said hello, so that their markers fall inside the run.
+    QObject::connect(&session, &RecordingSession::handshakeReceived, &loop, [this, &session, sent = false]() mutable {
+        if (sent)
+            return;
+        sent = true;
+        for (const auto &line : std::as_const(m_send)) {
+            session.sendCommand(line);
+            if (!m_quiet)
+                err(QStringLiteral("  sent to the agent: %1").arg(line));
+        }
+    });
     QObject::connect(&session, &RecordingSession::senderError, &loop,
                      [this](const ErrorRecord &e) { err(QStringLiteral("sender reports error %1: %2").arg(e.code).arg(e.text)); });
     if (!m_quiet) {
@@ -363,7 +381,7 @@ int CommandLine::record()
         QObject::connect(&session, &RecordingSession::phaseChanged, &loop, [this, &session](RecordingSession::Phase phase) {
             if (phase == RecordingSession::Phase::Recording)
                 err(QStringLiteral("  the sender spoke after %1 s; recording%2")
-                        .arg(session.elapsedSeconds(), 0, 'f', 1)
+                        .arg(session.secondsWaitedForSender(), 0, 'f', 1)
                         .arg(m_duration > 0 ? QStringLiteral(" for %1 s").arg(m_duration) : QString()));
         });
     }

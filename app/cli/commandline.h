@@ -51,6 +51,7 @@ private:
     QString m_connect;
     QString m_agent;
     bool m_boot = false;
+    QStringList m_send;
     bool m_probe = false;
     int m_rate = 50;
     QString m_csv;

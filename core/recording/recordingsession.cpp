@@ -116,6 +116,7 @@ bool RecordingSession::start(const SourceSpec &spec, const Options &options)
         return false;
     }
     m_clock.start();
+    m_waitedMs = 0;
     setPhase(Phase::WaitingForSender);
     m_tick.start();
     if (spec.kind == SourceSpec::Kind::GuestAgent && spec.bootGuest)
@@ -194,7 +195,8 @@ void RecordingSession::senderSpoke()
 {
     if (m_phase != Phase::WaitingForSender)
         return;
-    qCInfo(lcSession) << m_spec.describe() << "spoke after" << m_clock.elapsed() << "ms";
+    m_waitedMs = m_clock.elapsed();
+    qCInfo(lcSession) << m_spec.describe() << "spoke after" << m_waitedMs << "ms";
     m_clock.start();
     setPhase(Phase::Recording);
 }

@@ -78,6 +78,8 @@ public:
     StartError startError() const { return m_startError; }
     // Seconds of data the duration counts (from the first record on), or waited for the sender.
     double elapsedSeconds() const;
+    // How long the sender took to say its first word.
+    double secondsWaitedForSender() const { return double(m_waitedMs) / 1000.0; }
 
     void setSubtractOwnExits(bool subtract);
     bool acceptsCommands() const;
@@ -116,6 +118,7 @@ private:
     Phase m_phase = Phase::Idle;
     QFile m_rawCopy;
     QElapsedTimer m_clock; // since start, then since the sender's first record
+    qint64 m_waitedMs = 0;
     QTimer m_tick;         // duration limit, sender timeout, waiting progress
     QTimer m_updateTimer;
     bool m_updatePending = false;

@@ -95,7 +95,8 @@ void LibvirtChannelSource::run()
 
     QByteArray buffer(ReadBufferSize, Qt::Uninitialized);
     bool reported = false;
-    bool delivered = false; // bytes arrived since the channel was last opened
+    bool delivered = false;    // bytes arrived since the channel was last opened
+    bool openReported = false; // said "open", and not "closed" since
     while (!stopRequested()) {
         virStreamPtr stream = virStreamNew(connection, VIR_STREAM_NONBLOCK);
         // FORCE: a reader left over from a crashed ExitScope must not keep the channel from us.
@@ -123,6 +124,7 @@ void LibvirtChannelSource::run()
             if (!reported) {
                 // Usually the guest is not running yet: keep trying, say so once.
                 reported = true;
+                openReported = false;
                 post([error](LibvirtChannelSource *source) {
                     source->m_channelOpen = false;
                     Q_EMIT source->connectionChanged(false, error);
@@ -132,10 +134,13 @@ void LibvirtChannelSource::run()
             continue;
         }
         reported = false;
-        post([](LibvirtChannelSource *source) {
-            source->m_channelOpen = true;
-            Q_EMIT source->connectionChanged(true, {});
-        });
+        if (!openReported) {
+            openReported = true;
+            post([](LibvirtChannelSource *source) {
+                source->m_channelOpen = true;
+                Q_EMIT source->connectionChanged(true, {});
+            });
+        }
         // Ask for a handshake: a reader joining mid-stream needs the session's layout.
         {
             QMutexLocker lock(&m_commandsLock);
@@ -176,6 +181,7 @@ void LibvirtChannelSource::run()
             qCInfo(lcAgent) << "channel of" << m_domain << "closed:" << closedBecause;
             // A guest that is still booting is silent too: that is said once, not every few seconds.
             if (delivered || !silent) {
+                openReported = false;
                 post([closedBecause](LibvirtChannelSource *source) {
                     source->m_channelOpen = false;
                     Q_EMIT source->connectionChanged(false, closedBecause);

@@ -2,14 +2,14 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
 # The lab's end-to-end tests (CTest label "lab"), one step per call:
-#   lab-test.sh STEP LABCTL CHECKTOOL AGENT
+#   lab-test.sh STEP LABCTL CHECKTOOL AGENT CLI
 # The steps share one lab instance (EXITSCOPE_LAB_NAME, default "ctest") and run in CTest's order:
-# build, concurrent-build, up, status, virsh-list, host-key, stock-stream, patched-stream,
-# core-channel-source, down, stale-cleanup. A step that cannot build or boot the lab fails; none is skipped.
+# build, concurrent-build, up, status, virsh-list, host-key, stock-stream, patched-stream, session-boot,
+# session-rejoin, down, stale-cleanup. A step that cannot build or boot the lab fails; none is skipped.
 set -euo pipefail
 
-[[ $# -eq 4 ]] || { echo "usage: lab-test.sh STEP LABCTL CHECKTOOL AGENT" >&2; exit 2; }
-step=$1 labctl=$2 check=$3 agent=$4
+[[ $# -eq 5 ]] || { echo "usage: lab-test.sh STEP LABCTL CHECKTOOL AGENT CLI" >&2; exit 2; }
+step=$1 labctl=$2 check=$3 agent=$4 cli=$5
 export EXITSCOPE_LAB_NAME=${EXITSCOPE_LAB_NAME:-ctest}
 cache=${EXITSCOPE_CACHE:-${HOME:-/root}/.cache/exitscope}
 inst=$cache/lab/instances/$EXITSCOPE_LAB_NAME
@@ -216,11 +216,74 @@ patched-stream)
     done
     ;;
 
-core-channel-source)
-    # The application's own reader, core's LibvirtChannelSource, on the patched lab.
+session-boot)
+    # The main job's path: the application's recording session opens the agent's channel before the
+    # guest runs (--boot), waits for the agent's hello, and records from there on. Runs on the
+    # patched lab that patched-stream left.
     need_agent
-    "$check" --uri "$("$labctl" uri)" --domain exitscope-l2 --start --seconds 150 --min-samples 100 \
-        --expect patched --reader core || fail "core's LibvirtChannelSource did not deliver the agent's stream"
+    "$labctl" up --patched "${aargs[@]}" # the patched-stream step's lab, also when run alone
+    uri=$("$labctl" uri)
+    domain=exitscope-l2
+    [[ $(domain_state "$uri" "$domain") == "shut off" ]] || virsh -q -c "$uri" destroy "$domain" </dev/null
+    trap 'virsh -q -c "$uri" destroy "$domain" </dev/null >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
+    store=$work/session.sqlite
+    rc=0
+    "$cli" record --store "$store" --connect "$uri" --agent "$domain" --boot --wait 600 --duration 10 \
+        --send "mark from-the-session" --name "session boot" --csv "$work/boot.csv" || rc=$?
+    [[ $rc == 0 ]] || fail "exitscope-cli record --boot exited $rc"
+    runs=$("$cli" runs --store "$store")
+    echo "$runs"
+    samples=$(awk -F'\t' 'NR == 2 { print $2 }' <<<"$runs")
+    ((samples >= 100)) || fail "the session recorded $samples samples in 10 s of agent data, not 100 or more"
+    grep -q '^marker,.*,boot,' "$work/boot.csv" || fail "no boot marker in the recording of a boot"
+    grep -q '^marker,.*,from-the-session' "$work/boot.csv" || fail "the marker sent to the agent is not in the run"
+    ;;
+
+session-rejoin)
+    # Close the app, reopen it, record a running guest: a recording process killed with SIGKILL in
+    # mid-stream, then a second one on the same guest must get samples within 5 s of opening the
+    # channel, and the store must hold both runs.
+    need_agent
+    "$labctl" up --patched "${aargs[@]}" # the patched-stream step's lab, also when run alone
+    uri=$("$labctl" uri)
+    domain=exitscope-l2
+    [[ $(domain_state "$uri" "$domain") == running ]] || virsh -q -c "$uri" start "$domain" </dev/null
+    trap 'virsh -q -c "$uri" destroy "$domain" </dev/null >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
+    store=$work/rejoin.sqlite
+    # Each line of the CLI's progress with the time it was read, so that waits are measured.
+    stamp() { while IFS= read -r line; do printf '%s %s\n' "$(date +%s.%N)" "$line"; done; }
+    "$cli" record --store "$store" --connect "$uri" --agent "$domain" --wait 600 --name first \
+        2> >(stamp >"$work/first.err") >"$work/first.out" &
+    first=$!
+    for ((i = 0; i < 1200; i++)); do
+        (($(grep -c ' samples, ' "$work/first.err" || true) >= 3)) && break
+        running "$first" || { cat "$work/first.err"; fail "the first recording ended by itself"; }
+        sleep 0.5
+    done
+    (($(grep -c ' samples, ' "$work/first.err" || true) >= 3)) || { cat "$work/first.err"; fail "the first recording got no samples"; }
+    kill -KILL "$first"
+    wait "$first" 2>/dev/null || true
+    cat "$work/first.err"
+    rc=0
+    "$cli" record --store "$store" --connect "$uri" --agent "$domain" --wait 120 --duration 5 --name second \
+        2> >(stamp >"$work/second.err") >"$work/second.out" || rc=$?
+    sleep 0.2 # the stamping reader may still be writing
+    cat "$work/second.err" "$work/second.out"
+    [[ $rc == 0 ]] || fail "the second recording exited $rc"
+    opened=$(awk '/sender connected/ { print $1; exit }' "$work/second.err")
+    spoke=$(awk '/the sender spoke/ { print $1; exit }' "$work/second.err")
+    [[ -n $opened && -n $spoke ]] || fail "the second recording did not report its channel and the agent's hello"
+    waited=$(awk -v a="$opened" -v b="$spoke" 'BEGIN { printf "%.1f", b - a }')
+    echo "second recording: the agent spoke $waited s after the channel opened"
+    awk -v w="$waited" 'BEGIN { exit !(w <= 5.0) }' || fail "the second recording waited $waited s for data, more than 5 s"
+    runs=$("$cli" runs --store "$store")
+    echo "$runs"
+    [[ $(grep -c $'\t' <<<"$runs") == 3 ]] || fail "the store does not hold exactly the two runs"
+    while IFS=$'\t' read -r id samples _; do
+        ((samples > 0)) || fail "run $id holds no samples"
+        "$cli" export --store "$store" "$id" --csv "$work/run-$id.csv" || fail "run $id cannot be exported"
+        [[ $(grep -c '^sample,' "$work/run-$id.csv") == "$samples" ]] || fail "run $id exports another number of samples than it lists"
+    done < <(tail -n +2 <<<"$runs")
     ;;
 
 down)
