@@ -26,6 +26,8 @@ QColor markerColor(MarkerKind kind)
         return QColor(0x6a, 0x1b, 0x9a);
     case MarkerKind::CounterReset:
         return QColor(0xc6, 0x28, 0x28);
+    case MarkerKind::HostEvent:
+        return QColor(0xef, 0x6c, 0x00);
     case MarkerKind::UserMark:
         break;
     }

@@ -32,6 +32,8 @@ QString markerKindName(MarkerKind kind)
         return QStringLiteral("mark");
     case MarkerKind::CounterReset:
         return QStringLiteral("counter-reset");
+    case MarkerKind::HostEvent:
+        return QStringLiteral("host-event");
     }
     return QStringLiteral("kind-%1").arg(static_cast<int>(kind));
 }

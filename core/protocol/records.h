@@ -44,6 +44,9 @@ enum class MarkerKind : quint8 {
     WorkloadEnd = 6,
     UserMark = 7,
     CounterReset = 8,
+    // Never on the wire: what the host's libvirt reported about the guest while it was recorded
+    // (started, shut down, crashed, rebooted), written into the run by ExitScope.
+    HostEvent = 64,
 };
 
 enum class SenderError : quint16 {

@@ -7,6 +7,8 @@
 #include <QCoreApplication>
 #include <QLoggingCategory>
 
+#include <algorithm>
+
 Q_LOGGING_CATEGORY(lcRecorder, "exitscope.recorder", QtWarningMsg)
 
 namespace ExitScope {
@@ -69,6 +71,7 @@ bool Recorder::start(Source *source, RunInfo info)
     m_finalStats = {};
     m_pending.clear();
     m_protocolError.clear();
+    m_lastSenderNs = 0;
     m_source = source;
     source->setParent(this);
     source->setSink(this);
@@ -166,8 +169,21 @@ void Recorder::handshake(const Handshake &h)
     Q_EMIT handshakeReceived(h);
 }
 
+void Recorder::hostMarker(MarkerKind kind, const QString &text)
+{
+    if (!m_source)
+        return;
+    Marker m;
+    m.kind = kind;
+    m.text = text;
+    m.tNs = m_lastSenderNs;
+    marker(m);
+    Q_EMIT updated();
+}
+
 void Recorder::sample(const Sample &s)
 {
+    m_lastSenderNs = s.tNs;
     m_pending.sample(s);
     m_series->sample(s);
 }
@@ -180,6 +196,7 @@ void Recorder::marker(const Marker &m)
 
 void Recorder::heartbeat(const Heartbeat &h)
 {
+    m_lastSenderNs = std::max(m_lastSenderNs, h.tNs);
     m_pending.heartbeat(h);
 }
 

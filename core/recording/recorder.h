@@ -28,6 +28,9 @@ public:
 
     // Takes ownership of the source. Returns false (and sets lastError) if the run cannot be created.
     bool start(Source *source, RunInfo info);
+    // Adds a marker of ExitScope's own (a host event) at the sender's latest time, stored and shown
+    // like the sender's markers.
+    void hostMarker(MarkerKind kind, const QString &text);
     // Ends the recording; with a failure, the run is stored as failed with that reason.
     void stop(const QString &failure = {}, const QString &details = {});
     bool isRecording() const { return m_source != nullptr; }
@@ -80,6 +83,7 @@ private:
     QString m_lastError;
     QString m_protocolError;
     ParserStats m_finalStats;
+    quint64 m_lastSenderNs = 0; // the sender's clock at its latest record
 };
 
 } // namespace ExitScope

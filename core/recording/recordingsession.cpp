@@ -119,53 +119,77 @@ bool RecordingSession::start(const SourceSpec &spec, const Options &options)
     m_waitedMs = 0;
     setPhase(Phase::WaitingForSender);
     m_tick.start();
-    if (spec.kind == SourceSpec::Kind::GuestAgent && spec.bootGuest)
-        bootGuest();
+    if (spec.kind == SourceSpec::Kind::GuestAgent)
+        watchGuest();
     return true;
 }
 
-void RecordingSession::bootGuest()
+void RecordingSession::watchGuest()
 {
-    // The channel reader is already waiting for the guest; starting it now records its boot whole.
+    // One controller serves the boot and the guest's lifecycle events: the caller's when it is
+    // connected to the same host, else one of the session's own, connected in the background.
     HostController *host = m_options.host;
-    const bool own = !host || !host->isConnected();
+    const bool own = !host || !host->isConnected() || host->host().uri != m_spec.uri;
     if (own) {
-        delete m_host;
         m_host = new HostController(this);
         host = m_host;
     }
     const auto guest = m_spec.guest;
-    const auto fail = [this](const QString &message, const QString &details) {
-        if (isActive())
-            finishWith(Outcome::Failed, message, details);
-    };
-    m_bootConnections << connect(host, &HostController::connectionFailed, this, [=](const QString &message, const QString &details) {
-        fail(tr("Cannot start %1: %2").arg(guest, message), details);
-    });
-    m_bootConnections << connect(host, &HostController::actionFailed, this,
-                                 [=](const QString &domain, DomainAction, const QString &message, const QString &details) {
-                                     if (domain == guest)
-                                         fail(tr("Cannot start %1: %2").arg(domain, message), details);
-                                 });
-    m_bootConnections << connect(host, &HostController::actionFinished, this, [this, guest](const QString &domain, DomainAction) {
-        if (domain != guest)
+    m_hostConnections << connect(host, &HostController::domainLifecycle, this, [this, guest](const QString &domain, DomainEvent event) {
+        if (domain != guest || !isActive())
             return;
-        endBoot();
-        Q_EMIT guestStarted(domain);
+        m_recorder->hostMarker(MarkerKind::HostEvent, tr("%1: %2").arg(domain, domainEventName(event)));
+        Q_EMIT guestEvent(event);
     });
-    if (own) {
-        m_bootConnections << connect(host, &HostController::connected, this, [host, guest] { host->startDomain(guest); });
-        host->connectTo(m_spec.uri);
-    } else {
-        host->startDomain(guest);
+    if (m_spec.bootGuest) {
+        // The channel reader is already waiting for the guest; starting it now records its boot whole.
+        const auto fail = [this](const QString &message, const QString &details) {
+            if (isActive())
+                finishWith(Outcome::Failed, message, details);
+        };
+        m_bootConnections << connect(host, &HostController::connectionFailed, this,
+                                     [=](const QString &message, const QString &details) {
+                                         fail(tr("Cannot start %1: %2").arg(guest, message), details);
+                                     });
+        m_bootConnections << connect(host, &HostController::actionFailed, this,
+                                     [=](const QString &domain, DomainAction, const QString &message, const QString &details) {
+                                         if (domain == guest)
+                                             fail(tr("Cannot start %1: %2").arg(domain, message), details);
+                                     });
+        m_bootConnections << connect(host, &HostController::actionFinished, this, [this, guest](const QString &domain, DomainAction) {
+            if (domain != guest)
+                return;
+            disconnectAll(m_bootConnections);
+            Q_EMIT guestStarted(domain);
+        });
     }
+    if (!own) {
+        if (m_spec.bootGuest)
+            host->startDomain(guest);
+        return;
+    }
+    if (m_spec.bootGuest)
+        m_bootConnections << connect(host, &HostController::connected, this, [host, guest] { host->startDomain(guest); });
+    else
+        // Events are a bonus when the session only reads the channel: a host that cannot be reached
+        // this way is said in the log, the recording goes on.
+        m_hostConnections << connect(host, &HostController::connectionFailed, this, [this](const QString &message) {
+            qCInfo(lcSession) << "no lifecycle events for the recording:" << message;
+        });
+    host->connectTo(m_spec.uri);
 }
 
-void RecordingSession::endBoot()
+void RecordingSession::disconnectAll(QList<QMetaObject::Connection> &connections)
 {
-    for (const auto &connection : std::as_const(m_bootConnections))
+    for (const auto &connection : std::as_const(connections))
         disconnect(connection);
-    m_bootConnections.clear();
+    connections.clear();
+}
+
+void RecordingSession::unwatchGuest()
+{
+    disconnectAll(m_bootConnections);
+    disconnectAll(m_hostConnections);
     if (m_host) {
         m_host->deleteLater();
         m_host = nullptr;
@@ -218,7 +242,7 @@ void RecordingSession::onRecorderEnded(bool ok, const QString &message, const QS
     m_tick.stop();
     m_updateTimer.stop();
     m_rawCopy.close();
-    endBoot();
+    unwatchGuest();
     Outcome outcome = ok ? Outcome::Completed : Outcome::Failed;
     QString why = message;
     if (m_ending) {

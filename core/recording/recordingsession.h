@@ -5,6 +5,7 @@
 #include "protocol/records.h"
 #include "recording/sourcespec.h"
 #include "store/runinfo.h"
+#include "virt/domainevent.h"
 
 #include <QElapsedTimer>
 #include <QFile>
@@ -92,6 +93,8 @@ Q_SIGNALS:
     void waitingForSender(int secondsWaited, int timeoutSeconds);
     void senderConnectionChanged(bool open, const QString &reason);
     void guestStarted(const QString &guest);
+    // libvirt reported this of the recorded guest; it is also a marker in the run.
+    void guestEvent(ExitScope::DomainEvent event);
     void handshakeReceived(const ExitScope::Handshake &handshake);
     void senderError(const ExitScope::ErrorRecord &error);
     void progress(qint64 done, qint64 total);
@@ -105,14 +108,16 @@ private:
     void senderSpoke();
     void onUpdated();
     void onRecorderEnded(bool ok, const QString &message, const QString &details);
-    void bootGuest();
-    void endBoot();
+    void watchGuest();
+    void unwatchGuest();
+    static void disconnectAll(QList<QMetaObject::Connection> &connections);
     void finishWith(Outcome outcome, const QString &message, const QString &details = {});
 
     RunStore *m_store;
     Recorder *m_recorder;
-    HostController *m_host = nullptr; // the session's own, while it boots the guest
+    HostController *m_host = nullptr; // the session's own, when the caller's cannot serve
     QList<QMetaObject::Connection> m_bootConnections;
+    QList<QMetaObject::Connection> m_hostConnections;
     SourceSpec m_spec;
     Options m_options;
     Phase m_phase = Phase::Idle;

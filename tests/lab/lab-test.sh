@@ -237,6 +237,8 @@ session-boot)
     ((samples >= 100)) || fail "the session recorded $samples samples in 10 s of agent data, not 100 or more"
     grep -q '^marker,.*,boot,' "$work/boot.csv" || fail "no boot marker in the recording of a boot"
     grep -q '^marker,.*,from-the-session' "$work/boot.csv" || fail "the marker sent to the agent is not in the run"
+    grep -q "^marker,.*,host-event,.*$domain: started" "$work/boot.csv" \
+        || fail "libvirt's event of the guest's start is not a marker in the run"
     ;;
 
 session-rejoin)

@@ -368,6 +368,43 @@ private Q_SLOTS:
         QVERIFY(stored.finishedAt.isValid());
     }
 
+    // What libvirt reports of the guest becomes a marker of the run at the sender's latest time,
+    // stored and replayed where it arrived.
+    void hostMarkersAreStoredWhereTheyArrived()
+    {
+        RunStore store;
+        QVERIFY(store.open(m_dir.filePath(QStringLiteral("host-marker.sqlite"))));
+        Recorder recorder(&store);
+        QSignalSpy finished(&recorder, &Recorder::finished);
+        QVERIFY(recorder.start(new ProcessSource(QStringLiteral(EXITSCOPE_TEST_EMITTER),
+                                                 {QStringLiteral("--samples"), QStringLiteral("100000"),
+                                                  QStringLiteral("--interval-ms"), QStringLiteral("5")}),
+                               {}));
+        QTRY_VERIFY_WITH_TIMEOUT(recorder.series().size() >= 10, Timeout);
+        recorder.hostMarker(MarkerKind::HostEvent, QStringLiteral("guest: shut down"));
+        const auto lastT = recorder.series().at(recorder.series().size() - 1).t;
+        QTRY_VERIFY_WITH_TIMEOUT(recorder.series().size() >= 20, Timeout);
+        recorder.stop();
+        QCOMPARE(finished.size(), 1);
+        const auto &markers = recorder.series().markers();
+        const auto live = std::find_if(markers.begin(), markers.end(),
+                                       [](const SeriesMarker &m) { return m.marker.kind == MarkerKind::HostEvent; });
+        QVERIFY(live != markers.end());
+        QCOMPARE(live->marker.text, QStringLiteral("guest: shut down"));
+        QVERIFY(std::abs(live->t - lastT) < 1e-9);
+
+        ExitSeries replayed;
+        QVERIFY(store.replay(recorder.runId(), &replayed));
+        QCOMPARE(replayed.size(), recorder.series().size());
+        QCOMPARE(replayed.markers().size(), markers.size());
+        const auto stored = std::find_if(replayed.markers().begin(), replayed.markers().end(),
+                                         [](const SeriesMarker &m) { return m.marker.kind == MarkerKind::HostEvent; });
+        QVERIFY(stored != replayed.markers().end());
+        QCOMPARE(stored->marker.text, live->marker.text);
+        QCOMPARE(stored->sampleIndex, live->sampleIndex);
+        QCOMPARE(markerKindName(MarkerKind::HostEvent), QStringLiteral("host-event"));
+    }
+
     void missingProgramFails()
     {
         const auto program = QStringLiteral("exitscope-no-such-program-%1").arg(QCoreApplication::applicationPid());
