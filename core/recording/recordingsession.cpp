@@ -11,6 +11,8 @@
 #include <QCoreApplication>
 #include <QLoggingCategory>
 
+#include <utility>
+
 Q_LOGGING_CATEGORY(lcSession, "exitscope.recording", QtWarningMsg)
 
 namespace ExitScope {
@@ -99,6 +101,7 @@ bool RecordingSession::start(const SourceSpec &spec, const Options &options)
     }
     m_spec = spec;
     m_options = options;
+    m_guestSuspended = false;
     m_ending = false;
     m_updatePending = false;
     connect(source.get(), &Source::connectionChanged, this, &RecordingSession::senderConnectionChanged);
@@ -137,6 +140,12 @@ void RecordingSession::watchGuest()
     const auto guest = m_spec.guest;
     m_hostConnections << connect(host, &HostController::domainLifecycle, this, [this, guest](const QString &domain, DomainEvent event) {
         if (domain != guest || !isActive())
+            return;
+        // QEMU starts a guest paused and then lets it run: libvirt reports that as "resumed", which is
+        // only news after a suspend seen in this recording.
+        if (event == DomainEvent::Suspended)
+            m_guestSuspended = true;
+        else if (event == DomainEvent::Resumed && !std::exchange(m_guestSuspended, false))
             return;
         m_recorder->hostMarker(MarkerKind::HostEvent, tr("%1: %2").arg(domain, domainEventName(event)));
         Q_EMIT guestEvent(event);

@@ -118,6 +118,7 @@ private:
     HostController *m_host = nullptr; // the session's own, when the caller's cannot serve
     QList<QMetaObject::Connection> m_bootConnections;
     QList<QMetaObject::Connection> m_hostConnections;
+    bool m_guestSuspended = false;
     SourceSpec m_spec;
     Options m_options;
     Phase m_phase = Phase::Idle;
