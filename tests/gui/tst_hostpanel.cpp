@@ -76,6 +76,14 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(button(panel, QStringLiteral("Start"))->isEnabled(), 5000);
         QCOMPARE(panel->selectedDomain(), QStringLiteral("exitscope-l2")); // the refresh kept the selection
         QVERIFY(button(panel, QStringLiteral("Boot and record"))->isEnabled());
+        QVERIFY(!button(panel, QStringLiteral("Shut down"))->isEnabled());
+        QCOMPARE(window.host()->domain(QStringLiteral("exitscope-l2"))->state, DomainInfo::State::ShutOff);
+
+        button(panel, QStringLiteral("Start"))->click();
+        QTRY_VERIFY_WITH_TIMEOUT(button(panel, QStringLiteral("Shut down"))->isEnabled(), 5000);
+        QCOMPARE(window.host()->domain(QStringLiteral("exitscope-l2"))->state, DomainInfo::State::Running);
+        QVERIFY(!button(panel, QStringLiteral("Start"))->isEnabled());
+        QVERIFY(!button(panel, QStringLiteral("Boot and record"))->isEnabled());
     }
 
     // The test driver has no channels, so recording ends at once, with the reason shown and a failed
