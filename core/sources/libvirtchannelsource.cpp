@@ -12,14 +12,19 @@
 
 #include <libvirt/libvirt.h>
 
+#include <condition_variable>
+#include <mutex>
+
 Q_LOGGING_CATEGORY(lcAgent, "exitscope.agent", QtWarningMsg)
 
 namespace ExitScope {
 
 namespace {
 constexpr int ReadBufferSize = 64 * 1024;
-constexpr int IdleSleepMs = 10; // at 1 kHz the agent writes 44 bytes/ms: 10 ms of it is nothing
 constexpr int ReopenDelayMs = 1000;
+// How often the reader thread looks at what the stream callbacks left it (closed, silent, stop).
+constexpr auto WorkerTick = std::chrono::milliseconds(250);
+constexpr int StreamEvents = VIR_STREAM_EVENT_READABLE | VIR_STREAM_EVENT_ERROR | VIR_STREAM_EVENT_HANGUP;
 // The agent writes a heartbeat every second and answers "hello" at once, so an open channel that
 // stays silent this long is not delivering. The usual cause is QEMU's side of the port: when a reader
 // goes away while the guest writes, QEMU (since 5.1) can leave the port throttled with nothing to
@@ -28,11 +33,93 @@ constexpr int ReopenDelayMs = 1000;
 constexpr qint64 SilenceReopenMs = 3000;
 } // namespace
 
+// What the reader thread, libvirt's event-loop thread (stream callbacks) and the source's own thread
+// (sendCommand) share. It outlives the source while a callback may still hold it: libvirt frees its
+// reference only when the callback is removed and no dispatch is running.
+struct LibvirtChannelSource::Shared
+{
+    std::mutex lock;
+    std::condition_variable wake;      // for the reader thread
+    LibvirtChannelSource *source;      // null once the source is gone
+    virStreamPtr stream = nullptr;     // the stream the callbacks serve; null between opens
+    QByteArrayList commands;           // whole lines, the first possibly sent in part
+    bool wantWritable = false;         // the callback listens for "writable" too
+    bool closed = false;               // the open stream ended (end of file, error, hang-up)
+    QString closedBecause;
+    bool delivered = false;            // bytes arrived since the channel was opened
+    QElapsedTimer sinceData;
+    QByteArray buffer = QByteArray(ReadBufferSize, Qt::Uninitialized);
+
+    explicit Shared(LibvirtChannelSource *s)
+        : source(s)
+    {
+    }
+
+    // Sends queued commands in order; false if the stream failed (they stay queued). Lock held.
+    bool sendPendingCommands(virStreamPtr st)
+    {
+        while (!commands.isEmpty()) {
+            QByteArray &line = commands.first();
+            const int sent = virStreamSend(st, line.constData(), size_t(line.size()));
+            if (sent == -2)
+                return true; // the channel is full for now; the rest stays first in the queue
+            if (sent < 0)
+                return false;
+            if (sent < line.size()) {
+                line.remove(0, sent);
+                return true;
+            }
+            commands.removeFirst();
+        }
+        return true;
+    }
+
+    void close(const QString &reason)
+    {
+        closed = true;
+        closedBecause = reason;
+    }
+
+    // On libvirt's event-loop thread: read what there is, send what can be sent, never block.
+    static void onEvent(virStreamPtr st, int events, void *opaque)
+    {
+        const auto shared = *static_cast<std::shared_ptr<Shared> *>(opaque);
+        std::lock_guard<std::mutex> guard(shared->lock);
+        if (!shared->source || shared->stream != st || shared->closed)
+            return;
+        if ((events & VIR_STREAM_EVENT_WRITABLE) && !shared->sendPendingCommands(st))
+            shared->close(LibvirtError::last());
+        while (!shared->closed) {
+            const int got = virStreamRecv(st, shared->buffer.data(), size_t(shared->buffer.size()));
+            if (got == -2)
+                break;
+            if (got <= 0) {
+                shared->close(got == 0 ? QCoreApplication::translate("LibvirtChannelSource", "the guest closed the channel")
+                                       : LibvirtError::last());
+                break;
+            }
+            shared->sinceData.restart();
+            shared->delivered = true;
+            const QByteArray bytes(shared->buffer.constData(), got);
+            postToSource(shared->source, [bytes](LibvirtChannelSource *source) { source->deliverBytes(bytes); });
+        }
+        const bool writable = !shared->closed && !shared->commands.isEmpty();
+        if (writable != shared->wantWritable) {
+            shared->wantWritable = writable;
+            virStreamEventUpdateCallback(st, StreamEvents | (writable ? VIR_STREAM_EVENT_WRITABLE : 0));
+        }
+        shared->wake.notify_all();
+    }
+
+    static void release(void *opaque) { delete static_cast<std::shared_ptr<Shared> *>(opaque); }
+};
+
 LibvirtChannelSource::LibvirtChannelSource(const QString &uri, const QString &domain, const QString &channel, QObject *parent)
     : ThreadedSource(parent)
     , m_uri(uri)
     , m_domain(domain)
     , m_channel(channel)
+    , m_shared(std::make_shared<Shared>(this))
 {
     LibvirtEventLoop::ensureRunning();
 }
@@ -40,6 +127,8 @@ LibvirtChannelSource::LibvirtChannelSource(const QString &uri, const QString &do
 LibvirtChannelSource::~LibvirtChannelSource()
 {
     joinWorker();
+    std::lock_guard<std::mutex> guard(m_shared->lock);
+    m_shared->source = nullptr;
 }
 
 QString LibvirtChannelSource::description() const
@@ -49,27 +138,9 @@ QString LibvirtChannelSource::description() const
 
 void LibvirtChannelSource::sendCommand(const QString &line)
 {
-    QMutexLocker lock(&m_commandsLock);
-    m_commands.append(line.trimmed().toUtf8() + '\n');
-}
-
-bool LibvirtChannelSource::sendPendingCommands(virStreamPtr stream)
-{
-    QMutexLocker lock(&m_commandsLock);
-    while (!m_commands.isEmpty()) {
-        QByteArray &line = m_commands.first();
-        const int sent = virStreamSend(stream, line.constData(), size_t(line.size()));
-        if (sent == -2)
-            return true; // the channel is full for now; the rest stays first in the queue
-        if (sent < 0)
-            return false;
-        if (sent < line.size()) {
-            line.remove(0, sent);
-            return true;
-        }
-        m_commands.removeFirst();
-    }
-    return true;
+    std::lock_guard<std::mutex> guard(m_shared->lock);
+    m_shared->commands.append(line.trimmed().toUtf8() + '\n');
+    m_shared->wake.notify_all(); // the reader thread asks the stream to say when it is writable
 }
 
 void LibvirtChannelSource::run()
@@ -93,7 +164,6 @@ void LibvirtChannelSource::run()
         return;
     }
 
-    QByteArray buffer(ReadBufferSize, Qt::Uninitialized);
     bool reported = false;
     bool delivered = false;    // bytes arrived since the channel was last opened
     bool openReported = false; // said "open", and not "closed" since
@@ -143,36 +213,50 @@ void LibvirtChannelSource::run()
         }
         // Ask for a handshake: a reader joining mid-stream needs the session's layout.
         {
-            QMutexLocker lock(&m_commandsLock);
-            if (m_commands.isEmpty() || m_commands.constFirst() != "hello\n")
-                m_commands.prepend("hello\n");
+            std::lock_guard<std::mutex> guard(m_shared->lock);
+            if (m_shared->commands.isEmpty() || m_shared->commands.constFirst() != "hello\n")
+                m_shared->commands.prepend("hello\n");
+            m_shared->stream = stream;
+            m_shared->closed = false;
+            m_shared->closedBecause.clear();
+            m_shared->wantWritable = true;
+            m_shared->sinceData.start();
         }
         QString closedBecause;
         bool silent = false;
-        QElapsedTimer sinceData;
-        sinceData.start();
-        while (!stopRequested()) {
-            if (!sendPendingCommands(stream)) {
-                closedBecause = LibvirtError::last();
-                break;
-            }
-            const int got = virStreamRecv(stream, buffer.data(), size_t(buffer.size()));
-            if (got > 0) {
-                sinceData.restart();
-                delivered = true;
-                const QByteArray bytes(buffer.constData(), got);
-                post([bytes](LibvirtChannelSource *source) { source->deliverBytes(bytes); });
-            } else if (got == -2) {
-                if (sinceData.elapsed() >= SilenceReopenMs) {
+        // From here libvirt's event loop reads the stream as data arrives; this thread only watches.
+        if (virStreamEventAddCallback(stream, StreamEvents | VIR_STREAM_EVENT_WRITABLE, &Shared::onEvent,
+                                      new std::shared_ptr<Shared>(m_shared), &Shared::release)
+            < 0) {
+            closedBecause = LibvirtError::last();
+        } else {
+            std::unique_lock<std::mutex> lock(m_shared->lock);
+            while (!stopRequested()) {
+                m_shared->wake.wait_for(lock, WorkerTick);
+                if (m_shared->closed) {
+                    closedBecause = m_shared->closedBecause;
+                    break;
+                }
+                if (m_shared->sinceData.elapsed() >= SilenceReopenMs) {
                     silent = true;
                     closedBecause = tr("no data for %1 s; reopening the channel").arg(SilenceReopenMs / 1000);
                     break;
                 }
-                QThread::msleep(IdleSleepMs);
-            } else {
-                closedBecause = got == 0 ? tr("the guest closed the channel") : LibvirtError::last();
-                break;
+                if (!m_shared->commands.isEmpty() && !m_shared->wantWritable) {
+                    m_shared->wantWritable = true;
+                    lock.unlock();
+                    virStreamEventUpdateCallback(stream, StreamEvents | VIR_STREAM_EVENT_WRITABLE);
+                    lock.lock();
+                }
             }
+            delivered = delivered || m_shared->delivered;
+            m_shared->delivered = false;
+            lock.unlock();
+            virStreamEventRemoveCallback(stream);
+        }
+        {
+            std::lock_guard<std::mutex> guard(m_shared->lock);
+            m_shared->stream = nullptr;
         }
         // Abort, not finish: finishing waits for the other end, which may be the stalled one.
         virStreamAbort(stream);

@@ -3,18 +3,16 @@
 
 #include "sources/threadedsource.h"
 
-#include <QMutex>
-#include <QByteArrayList>
-
-struct _virStream;
+#include <memory>
 
 namespace ExitScope {
 
 // The guest agent's stream, read through libvirt from the domain's virtio-serial channel
 // (virDomainOpenChannel), so that it works wherever libvirt reaches: a local host, or an L1 over SSH.
-// The channel is read on a thread of its own. When the guest closes it (a reboot) the source waits and
-// opens it again, as the agent keeps running across reconnects; only a failure to reach the host or the
-// domain at all ends the source.
+// A thread of its own connects and opens the channel (blocking calls); the data is then read as it
+// arrives by callbacks on libvirt's event loop, and commands are sent when the stream can take them,
+// never dropped. When the guest closes the channel (a reboot) the source opens it again, as the agent
+// keeps running across reconnects; only a failure to reach the host or the domain at all ends it.
 class LibvirtChannelSource : public ThreadedSource
 {
     Q_OBJECT
@@ -33,17 +31,16 @@ public:
     bool isChannelOpen() const { return m_channelOpen; }
 
 private:
+    struct Shared;
+
     void run() override;
-    // Sends queued commands in order; false if the stream failed (they stay queued for the next one).
-    bool sendPendingCommands(::_virStream *stream);
     QString threadName() const override { return QStringLiteral("agent channel"); }
 
     QString m_uri;
     QString m_domain;
     QString m_channel;
     bool m_channelOpen = false;
-    QMutex m_commandsLock;
-    QByteArrayList m_commands; // whole lines, the first possibly sent in part
+    std::shared_ptr<Shared> m_shared;
 };
 
 } // namespace ExitScope
