@@ -59,6 +59,27 @@ private Q_SLOTS:
         QVERIFY(TestFixture::writeStream(m_recording, TestFixture::makeStream()));
     }
 
+    // exitscope --help and --version answer where there is no display (a terminal over ssh): they
+    // used to abort in QApplication before the parser could answer.
+    void guiAnswersHelpWithoutADisplay()
+    {
+        for (const auto &argument : {QStringLiteral("--help"), QStringLiteral("--version")}) {
+            QProcess process;
+            auto env = QProcessEnvironment::systemEnvironment();
+            env.remove(QStringLiteral("DISPLAY"));
+            env.remove(QStringLiteral("WAYLAND_DISPLAY"));
+            env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("xcb")); // what a desktop would use
+            process.setProcessEnvironment(env);
+            process.start(QStringLiteral(EXITSCOPE_GUI), {argument});
+            QVERIFY(process.waitForFinished(30000));
+            QCOMPARE(process.exitStatus(), QProcess::NormalExit);
+            QCOMPARE(process.exitCode(), 0);
+            const auto out = QString::fromUtf8(process.readAllStandardOutput());
+            QVERIFY2(out.contains(argument == QLatin1String("--help") ? QStringLiteral("--replay") : QStringLiteral("exitscope ")),
+                     qPrintable(out + QString::fromUtf8(process.readAllStandardError())));
+        }
+    }
+
     void helpAndVersion()
     {
         auto r = cli({QStringLiteral("--help")});

@@ -19,6 +19,8 @@
 #include <QTest>
 
 #include <algorithm>
+#include <functional>
+#include <utility>
 #include <cmath>
 
 using namespace ExitScope;
@@ -34,6 +36,8 @@ public:
     QStringList texts; // answers to text(), in order; none left means Cancel
     bool confirmAnswer = true;
     QStringList asked;
+    // Runs while a question is open, as the event loop of a modal dialog would run other work.
+    std::function<void()> whileAsking;
 
     QString openFile(QWidget *, const QString &title, const QString &) override
     {
@@ -48,6 +52,8 @@ public:
     QString text(QWidget *, const QString &title, const QString &, const QString &, bool *ok) override
     {
         asked << title;
+        if (whileAsking)
+            std::exchange(whileAsking, nullptr)();
         *ok = !texts.isEmpty();
         return texts.isEmpty() ? QString() : texts.takeFirst();
     }
@@ -369,6 +375,37 @@ private Q_SLOTS:
         action(window, "deleteRun")->trigger();
         QCOMPARE(runs->rowCount(), 0);
         QVERIFY(!action(window, "exportCsv")->isEnabled());
+    }
+
+    // The run list is replaced while the rename dialog is open (a recording ends meanwhile): the
+    // name goes to the run that was selected when the dialog opened. The window read the run's id
+    // through a pointer into the replaced list after the dialog.
+    void renameWhileTheRunListChanges()
+    {
+        MainWindow window;
+        auto prompts = new ScriptedPrompts;
+        window.setPrompts(std::unique_ptr<UserPrompts>(prompts));
+        QVERIFY(window.openStore(m_dir.filePath(QStringLiteral("rename-race.sqlite"))));
+        QSignalSpy ended(&window, &MainWindow::recordingEnded);
+        QVERIFY(window.record(SourceSpec::replay(m_recording, false), RunInfo{}));
+        QVERIFY(ended.wait(10000));
+        const qint64 first = ended.first().at(0).toLongLong();
+        auto runs = window.findChild<RunListModel *>();
+        QCOMPARE(runs->rowCount(), 1);
+        const QString firstName = runs->run(0)->name;
+
+        prompts->whileAsking = [&] {
+            QVERIFY(window.record(SourceSpec::replay(m_recording, false)));
+            QVERIFY(ended.wait(10000));
+            QCOMPARE(runs->rowCount(), 2);
+        };
+        prompts->texts = {QStringLiteral("first, renamed")};
+        action(window, "renameRun")->trigger();
+        QCOMPARE(ended.count(), 2);
+        for (int row = 0; row < runs->rowCount(); ++row) {
+            const auto run = runs->run(row);
+            QCOMPARE(run->name, run->id == first ? QStringLiteral("first, renamed") : firstName);
+        }
     }
 
     void modelsPassTheTester()
