@@ -111,18 +111,23 @@ bool RecordingSession::start(const SourceSpec &spec, const Options &options)
     if (info.name.isEmpty())
         info.name = spec.describe();
     m_recorder->series().setSubtractOwnExits(options.subtractOwnExits);
+    // Active before the source starts: a source that fails at once (a program that does not exist)
+    // ends the session from inside the recorder's start, and that end must stand.
+    const Phase before = m_phase;
+    m_clock.start();
+    m_waitedMs = 0;
+    setPhase(Phase::WaitingForSender);
+    m_tick.start();
     Source *raw = source.release(); // the recorder owns it from here, also when start fails
     if (!m_recorder->start(raw, info)) {
+        m_tick.stop();
+        setPhase(before);
         m_startError = StartError::Store;
         m_lastError = m_recorder->lastError();
         m_rawCopy.close();
         return false;
     }
-    m_clock.start();
-    m_waitedMs = 0;
-    setPhase(Phase::WaitingForSender);
-    m_tick.start();
-    if (spec.kind == SourceSpec::Kind::GuestAgent)
+    if (isActive() && spec.kind == SourceSpec::Kind::GuestAgent)
         watchGuest();
     return true;
 }
