@@ -169,6 +169,25 @@ private Q_SLOTS:
         QCOMPARE(file.readAll(), before); // a damaged file is left alone for the user to rescue
     }
 
+    // A duration too large for any clock (1e99, inf) means "until the input ends"; it used to overflow
+    // a conversion to an integer and stop the recording at once, with status 0.
+    void hugeDurationsRecordUntilTheInputEnds_data()
+    {
+        QTest::addColumn<QString>("duration");
+        QTest::newRow("1e99") << QStringLiteral("1e99");
+        QTest::newRow("inf") << QStringLiteral("inf");
+    }
+    void hugeDurationsRecordUntilTheInputEnds()
+    {
+        QFETCH(QString, duration);
+        const auto store = path(QStringLiteral("huge-%1.sqlite").arg(duration));
+        const auto r = cli({QStringLiteral("record"), QStringLiteral("--store"), store, QStringLiteral("--command"),
+                            QStringLiteral("%1 --samples 50 --interval-ms 10").arg(QStringLiteral(EXITSCOPE_TEST_EMITTER)),
+                            QStringLiteral("--duration"), duration, QStringLiteral("--quiet")});
+        QCOMPARE(r.code, 0);
+        QVERIFY2(r.out.contains(QLatin1String(": 50 samples")), qPrintable(r.out + r.err));
+    }
+
     void recordListExportAndManage()
     {
         const auto store = path(QStringLiteral("runs.sqlite"));
