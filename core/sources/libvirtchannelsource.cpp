@@ -26,7 +26,7 @@ constexpr int ReopenDelayMs = 1000;
 constexpr auto WorkerTick = std::chrono::milliseconds(250);
 constexpr int StreamEvents = VIR_STREAM_EVENT_READABLE | VIR_STREAM_EVENT_ERROR | VIR_STREAM_EVENT_HANGUP;
 // The agent writes a heartbeat every second and answers "hello" at once, so an open channel that
-// stays silent this long is not delivering. The usual cause is QEMU's side of the port: when a reader
+// stays silent this long while the agent has its port open is not delivering. The usual cause is QEMU's side of the port: when a reader
 // goes away while the guest writes, QEMU (since 5.1) can leave the port throttled with nothing to
 // unthrottle it, and every later reader gets nothing. Closing the channel resets that state
 // (virtio_serial_close()), so a silent channel is closed and opened again (docs/lab.md).
@@ -143,6 +143,16 @@ void LibvirtChannelSource::sendCommand(const QString &line)
     m_shared->wake.notify_all(); // the reader thread asks the stream to say when it is writable
 }
 
+DomainInfo::PortState LibvirtChannelSource::guestPortState(virDomainPtr domain) const
+{
+    char *xml = virDomainGetXMLDesc(domain, 0);
+    if (!xml)
+        return DomainInfo::PortState::Unknown;
+    const auto state = DomainInfo::guestPortState(QString::fromUtf8(xml), m_channel);
+    free(xml);
+    return state;
+}
+
 void LibvirtChannelSource::run()
 {
     const auto post = [this](auto &&function) { postToSource(this, function); };
@@ -238,8 +248,20 @@ void LibvirtChannelSource::run()
                     break;
                 }
                 if (m_shared->sinceData.elapsed() >= SilenceReopenMs) {
+                    // Reopen only when the agent has its port open and still says nothing. Before it
+                    // runs (a guest that boots) silence is no fault, and reopening then would lose what
+                    // the agent writes first (its handshake and boot marker) if it came just as the
+                    // channel closed.
+                    lock.unlock();
+                    const auto port = guestPortState(domain);
+                    lock.lock();
+                    if (port == DomainInfo::PortState::Disconnected) {
+                        m_shared->sinceData.restart();
+                        continue;
+                    }
                     silent = true;
-                    closedBecause = tr("no data for %1 s; reopening the channel").arg(SilenceReopenMs / 1000);
+                    closedBecause = tr("no data for %1 s although the guest has the port open; reopening the channel")
+                                        .arg(SilenceReopenMs / 1000);
                     break;
                 }
                 if (!m_shared->commands.isEmpty() && !m_shared->wantWritable) {

@@ -2,8 +2,11 @@
 #pragma once
 
 #include "sources/threadedsource.h"
+#include "virt/domaininfo.h"
 
 #include <memory>
+
+struct _virDomain;
 
 namespace ExitScope {
 
@@ -34,6 +37,7 @@ private:
     struct Shared;
 
     void run() override;
+    DomainInfo::PortState guestPortState(struct _virDomain *domain) const;
     QString threadName() const override { return QStringLiteral("agent channel"); }
 
     QString m_uri;

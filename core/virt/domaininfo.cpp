@@ -4,6 +4,8 @@
 #include <QCoreApplication>
 #include <QXmlStreamReader>
 
+#include <optional>
+
 namespace ExitScope {
 
 QString DomainInfo::stateName(State state)
@@ -29,7 +31,9 @@ QString DomainInfo::stateName(State state)
     return {};
 }
 
-bool DomainInfo::declaresChannel(const QString &domainXml, const QString &channel)
+namespace {
+// The <target> of the virtio channel of this name in a domain's XML, as its attributes; none if absent.
+std::optional<QXmlStreamAttributes> channelTarget(const QString &domainXml, const QString &channel)
 {
     QXmlStreamReader xml(domainXml);
     int channelDepth = 0; // inside <channel>, how deep
@@ -39,7 +43,7 @@ bool DomainInfo::declaresChannel(const QString &domainXml, const QString &channe
             if (channelDepth > 0) {
                 ++channelDepth;
                 if (xml.name() == QLatin1String("target") && xml.attributes().value(QLatin1String("name")) == channel)
-                    return true;
+                    return xml.attributes();
             } else if (xml.name() == QLatin1String("channel")) {
                 channelDepth = 1;
             }
@@ -52,7 +56,26 @@ bool DomainInfo::declaresChannel(const QString &domainXml, const QString &channe
             break;
         }
     }
-    return false;
+    return std::nullopt;
+}
+} // namespace
+
+bool DomainInfo::declaresChannel(const QString &domainXml, const QString &channel)
+{
+    return channelTarget(domainXml, channel).has_value();
+}
+
+DomainInfo::PortState DomainInfo::guestPortState(const QString &domainXml, const QString &channel)
+{
+    const auto target = channelTarget(domainXml, channel);
+    if (!target)
+        return PortState::Unknown;
+    const auto state = target->value(QLatin1String("state"));
+    if (state == QLatin1String("connected"))
+        return PortState::Connected;
+    if (state == QLatin1String("disconnected"))
+        return PortState::Disconnected;
+    return PortState::Unknown;
 }
 
 } // namespace ExitScope

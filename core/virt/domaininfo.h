@@ -33,6 +33,12 @@ struct DomainInfo
     static QString stateName(State state);
     // Whether a domain's XML declares a virtio channel of this name (<channel><target name=…>).
     static bool declaresChannel(const QString &domainXml, const QString &channel);
+
+    // Whether a program in the guest has the virtio port open, as the live XML of a running domain
+    // says (libvirt follows QEMU's port events: <target … state='connected'/>); Unknown where the
+    // driver does not say.
+    enum class PortState { Unknown, Connected, Disconnected };
+    static PortState guestPortState(const QString &domainXml, const QString &channel);
 };
 
 } // namespace ExitScope

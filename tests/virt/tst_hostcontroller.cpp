@@ -60,6 +60,24 @@ private:
     }
 
 private Q_SLOTS:
+    // The guest side of a virtio port, as libvirt writes it into a running domain's XML.
+    void guestPortStateFromTheLiveXml()
+    {
+        const auto xml = [](const char *state) {
+            return QStringLiteral("<domain><devices><channel type='unix'><source mode='bind'/>"
+                                  "<target type='virtio' name='org.exitscope.agent.0'%1/></channel>"
+                                  "<channel type='unix'><target type='virtio' name='other' state='connected'/></channel>"
+                                  "</devices></domain>")
+                .arg(QLatin1String(state));
+        };
+        const auto channel = QStringLiteral("org.exitscope.agent.0");
+        QCOMPARE(DomainInfo::guestPortState(xml(" state='connected'"), channel), DomainInfo::PortState::Connected);
+        QCOMPARE(DomainInfo::guestPortState(xml(" state='disconnected'"), channel), DomainInfo::PortState::Disconnected);
+        QCOMPARE(DomainInfo::guestPortState(xml(""), channel), DomainInfo::PortState::Unknown); // not running
+        QCOMPARE(DomainInfo::guestPortState(xml(" state='connected'"), QStringLiteral("absent")), DomainInfo::PortState::Unknown);
+        QVERIFY(DomainInfo::declaresChannel(xml(""), channel));
+    }
+
     // As every user of libvirt in ExitScope does, also for the tests that call libvirt directly.
     void initTestCase() { LibvirtEventLoop::ensureRunning(); }
 
