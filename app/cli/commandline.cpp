@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "commandline.h"
 
+#include "deploy/deploypipeline.h"
 #include "exitplot.h"
 #include "recording/recordingsession.h"
 #include "series/csvexporter.h"
@@ -44,9 +45,14 @@ const char *const Description =
     "  spans RUN         Print the exits and cycles of each workload, I/O burst and boot span.\n"
     "  rename RUN NAME   Rename a run.\n"
     "  delete RUN        Delete a run.\n"
+    "  deploy            Put ExitScope's KVM modules and probe on the host of --connect (an SSH URI),\n"
+    "                    activate (--activate reload|reboot|none) and verify them; --revert takes\n"
+    "                    them off again; --dry-run says what would be done (docs/deploy.md).\n"
     "\n"
     "Exit codes: 0 done, 1 the work failed, 2 bad arguments, 3 the run database cannot be used,\n"
-    "4 no such run.";
+    "4 no such run; deploy: 1 failed and rolled back (the host runs what it ran before), 5 refused\n"
+    "or failed before the host was changed, 6 the host may be left changed (the message says what\n"
+    "to do).";
 
 } // namespace
 
@@ -125,8 +131,30 @@ int CommandLine::run(const QStringList &arguments)
                                     QStringLiteral("release"));
     const QCommandLineOption guest(QStringLiteral("guest"), QStringLiteral("record: the guest measured."), QStringLiteral("name"));
     const QCommandLineOption quiet({QStringLiteral("q"), QStringLiteral("quiet")}, QStringLiteral("No progress on stderr."));
+    const QCommandLineOption activate(QStringLiteral("activate"),
+                                      QStringLiteral("deploy: reload (the modules, refused while guests run), reboot (the host) "
+                                                     "or none (from the next boot). Default: reload."),
+                                      QStringLiteral("how"), QStringLiteral("reload"));
+    const QCommandLineOption revert(QStringLiteral("revert"), QStringLiteral("deploy: put back what the host ran before."));
+    const QCommandLineOption dryRun(QStringLiteral("dry-run"), QStringLiteral("deploy: inspect the host and say what would be done."));
+    const QCommandLineOption await(QStringLiteral("await"),
+                                   QStringLiteral("deploy: wait again for a host that did not come back from its reboot, then verify."));
+    const QCommandLineOption stopGuests(QStringLiteral("stop-guests"),
+                                        QStringLiteral("deploy --activate reload: shut the running guests down first."));
+    const QCommandLineOption leaves(QStringLiteral("leaves"), QStringLiteral("deploy: the CPUID leaves on or off (default on)."),
+                                    QStringLiteral("on|off"), QStringLiteral("on"));
+    const QCommandLineOption modules(QStringLiteral("modules"),
+                                     QStringLiteral("deploy: install these built modules (kvm.ko, kvm-amd.ko, kvm-intel.ko) "
+                                                    "instead of building them."),
+                                     QStringLiteral("dir"));
+    const QCommandLineOption rebootTimeout(QStringLiteral("reboot-timeout"),
+                                           QStringLiteral("deploy --activate reboot: how long to wait for the host (default 300 s)."),
+                                           QStringLiteral("seconds"));
+    const QCommandLineOption installAgent(QStringLiteral("install-agent"),
+                                          QStringLiteral("deploy: also put this exitscope-agent on the host, for guest images."),
+                                          QStringLiteral("path"));
     parser.addOptions({store, file, command, connectTo, agent, boot, probe, rate, paced, speed, duration, wait, send, saveStream, csv, png, pdf, size, subtractOwn, name, notes, host,
-                       kernel, guest, quiet});
+                       kernel, guest, quiet, activate, revert, dryRun, await, stopGuests, leaves, modules, rebootTimeout, installAgent});
 
     if (!parser.parse(arguments))
         return usageError(parser.errorText());
@@ -192,6 +220,32 @@ int CommandLine::run(const QStringList &arguments)
         return usageError(QStringLiteral("--size must look like 1600x900 (each side 16 to 16384), not '%1'").arg(m_size));
 
     const auto verb = m_positional.takeFirst();
+    if (verb == QLatin1String("deploy")) {
+        DeployOptions options;
+        options.uri = m_connect;
+        if (!parseActivation(parser.value(activate), &options.activation))
+            return usageError(QStringLiteral("--activate takes reload, reboot or none, not '%1'").arg(parser.value(activate)));
+        if (parser.isSet(revert) && parser.isSet(await))
+            return usageError(QStringLiteral("--revert and --await do not go together"));
+        options.action = parser.isSet(revert) ? DeployOptions::Action::Revert
+            : parser.isSet(await)             ? DeployOptions::Action::AwaitReturn
+                                              : DeployOptions::Action::Deploy;
+        options.dryRun = parser.isSet(dryRun);
+        options.stopGuests = parser.isSet(stopGuests);
+        if (parser.value(leaves) != QLatin1String("on") && parser.value(leaves) != QLatin1String("off"))
+            return usageError(QStringLiteral("--leaves takes on or off, not '%1'").arg(parser.value(leaves)));
+        options.leavesOn = parser.value(leaves) == QLatin1String("on");
+        options.modulesDir = parser.value(modules);
+        options.agentBinary = parser.value(installAgent);
+        if (parser.isSet(rebootTimeout)) {
+            bool ok = false;
+            options.rebootTimeoutSeconds = parser.value(rebootTimeout).toInt(&ok);
+            if (!ok || options.rebootTimeoutSeconds < 10 || options.rebootTimeoutSeconds > 86400)
+                return usageError(QStringLiteral("--reboot-timeout needs a whole number of seconds from 10 to 86400, not '%1'")
+                                      .arg(parser.value(rebootTimeout)));
+        }
+        return deploy(options);
+    }
     if (verb == QLatin1String("record"))
         return record();
     if (verb == QLatin1String("runs"))
@@ -463,6 +517,72 @@ int CommandLine::reportRecording(const RecordingSession &session, int outcomeVal
         err(details);
     err(QStringLiteral("Everything received before this point is stored in run %1.").arg(runId));
     return Failed;
+}
+
+int CommandLine::deploy(DeployOptions options)
+{
+    if (!m_positional.isEmpty())
+        return usageError(QStringLiteral("deploy takes no positional arguments"));
+    if (m_connect.isEmpty())
+        return usageError(QStringLiteral("deploy needs --connect URI (a qemu+ssh:// or qemu+libssh:// URI of the host)"));
+    DeployPipeline pipeline;
+    QEventLoop loop;
+    bool succeeded = false;
+    bool rolledBack = false;
+    DeployFailure failure;
+    QObject::connect(&pipeline, &DeployPipeline::stageStarted, &loop,
+                     [this](DeployStage stage) { err(QStringLiteral("[%1]").arg(deployStageName(stage))); });
+    QObject::connect(&pipeline, &DeployPipeline::stageLog, &loop, [this](DeployStage, const QString &line) {
+        if (!m_quiet)
+            err(QStringLiteral("  ") + line);
+    });
+    QObject::connect(&pipeline, &DeployPipeline::stageFinished, &loop, [this](DeployStage stage, qint64 ms) {
+        err(QStringLiteral("[%1] %2 s").arg(deployStageName(stage)).arg(double(ms) / 1000.0, 0, 'f', 1));
+    });
+    QObject::connect(&pipeline, &DeployPipeline::hostInspected, &loop, [this](const HostInspection &host) {
+        out(QStringLiteral("host: %1, kernel %2, %3 (%4), KVM: %5").arg(host.os, host.release, host.cpuVendor, host.virtualization, host.kvmState()));
+    });
+    QObject::connect(&pipeline, &DeployPipeline::finished, &loop, [&](bool ok, const DeployFailure &why, bool undone) {
+        succeeded = ok;
+        failure = why;
+        rolledBack = undone;
+        loop.quit();
+    });
+    QString why;
+    if (!pipeline.start(options, &why))
+        return usageError(why);
+    // Ctrl+C stops between stages; what was installed is then taken off again.
+    std::signal(SIGINT, onInterrupt);
+    std::signal(SIGTERM, onInterrupt);
+    QTimer tick;
+    QObject::connect(&tick, &QTimer::timeout, &loop, [&] {
+        if (interrupted.exchange(false)) {
+            err(QStringLiteral("exitscope-cli: stopping after the current step; what was installed is taken off again"));
+            pipeline.cancel();
+        }
+    });
+    tick.start(100);
+    loop.exec();
+    tick.stop();
+    std::signal(SIGINT, SIG_DFL);
+    std::signal(SIGTERM, SIG_DFL);
+    if (succeeded) {
+        out(options.dryRun ? QStringLiteral("dry run: nothing was changed")
+                           : options.action == DeployOptions::Action::Revert ? QStringLiteral("reverted and verified")
+                                                                             : QStringLiteral("deployed and verified"));
+        return Ok;
+    }
+    err(QStringLiteral("exitscope-cli: deploy failed at %1: %2").arg(deployStageName(failure.stage), failure.message));
+    if (!failure.details.trimmed().isEmpty())
+        err(failure.details.trimmed());
+    if (!failure.advice.isEmpty())
+        err(failure.advice);
+    if (rolledBack)
+        return Failed;
+    const bool untouched = failure.stage == DeployStage::Inspect || failure.stage == DeployStage::Build
+        || failure.stage == DeployStage::Upload || failure.code == DeployError::ModulesMismatch
+        || (failure.code == DeployError::Cancelled && failure.stage <= DeployStage::Install);
+    return untouched ? DeployRefused : HostLeftChanged;
 }
 
 int CommandLine::listRuns()

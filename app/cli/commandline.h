@@ -12,19 +12,21 @@ class ExitSeries;
 class RecordingSession;
 class RunStore;
 struct SourceSpec;
+struct DeployOptions;
 
 // exitscope-cli: record, list and export runs from scripts. Exit codes are part of the interface
 // (docs/cli.md): 0 done, 1 the work failed, 2 bad arguments, 3 the run database cannot be used,
-// 4 no such run.
+// 4 no such run; deploy adds 5 refused before the host changed and 6 the host may be left changed.
 class CommandLine
 {
 public:
-    enum ExitCode { Ok = 0, Failed = 1, Usage = 2, StoreUnusable = 3, NoSuchRun = 4 };
+    enum ExitCode { Ok = 0, Failed = 1, Usage = 2, StoreUnusable = 3, NoSuchRun = 4, DeployRefused = 5, HostLeftChanged = 6 };
 
     int run(const QStringList &arguments);
 
 private:
     int record();
+    int deploy(DeployOptions options);
     // What --file, --command, --agent or --probe ask to record from: Ok, or the exit code after the message.
     int sourceSpec(SourceSpec *spec);
     int reportRecording(const RecordingSession &session, int outcome, const QString &failure, const QString &details);

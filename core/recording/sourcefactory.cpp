@@ -5,7 +5,7 @@
 #include "sources/libvirtchannelsource.h"
 #include "sources/processsource.h"
 #include "sources/sshcommandsource.h"
-#include "sources/sshtarget.h"
+#include "ssh/sshtarget.h"
 
 #include <QProcess>
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "recording/sourcespec.h"
 
-#include "sources/sshtarget.h"
+#include "ssh/sshtarget.h"
 
 #include <QCoreApplication>
 #include <QFileInfo>

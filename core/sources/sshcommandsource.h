@@ -2,7 +2,7 @@
 #pragma once
 
 #include "sources/threadedsource.h"
-#include "sources/sshtarget.h"
+#include "ssh/sshtarget.h"
 
 
 namespace ExitScope {

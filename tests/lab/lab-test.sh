@@ -4,12 +4,13 @@
 # The lab's end-to-end tests (CTest label "lab"), one step per call:
 #   lab-test.sh STEP LABCTL CHECKTOOL AGENT CLI
 # The steps share one lab instance (EXITSCOPE_LAB_NAME, default "ctest") and run in CTest's order:
-# build, concurrent-build, up, status, virsh-list, host-key, stock-stream, patched-stream, session-boot,
-# session-rejoin, down, stale-cleanup. A step that cannot build or boot the lab fails; none is skipped.
+# build, concurrent-build, up, status, virsh-list, host-key, stock-stream, deploy-reload, deploy-faults,
+# deploy-reboot, patched-stream, session-boot, session-rejoin, down, stale-cleanup. A step that cannot build or boot the lab fails; none is skipped.
 set -euo pipefail
 
 [[ $# -eq 5 ]] || { echo "usage: lab-test.sh STEP LABCTL CHECKTOOL AGENT CLI" >&2; exit 2; }
 step=$1 labctl=$2 check=$3 agent=$4 cli=$5
+hostctl=$(cd "$(dirname "$0")/../.." && pwd)/resources/host/exitscope-hostctl
 export EXITSCOPE_LAB_NAME=${EXITSCOPE_LAB_NAME:-ctest}
 cache=${EXITSCOPE_CACHE:-${HOME:-/root}/.cache/exitscope}
 inst=$cache/lab/instances/$EXITSCOPE_LAB_NAME
@@ -192,6 +193,129 @@ stock-stream)
     need_agent
     uri=$("$labctl" uri)
     "$check" --uri "$uri" --domain exitscope-l2 --start --seconds 240 --expect stock --reader direct
+    ;;
+
+deploy-reload)
+    # The workbench's deployment on a stock L1: deploy with a module reload, verified; the probe that
+    # came with it records the host; revert, verified stock, probe gone.
+    uri=$("$labctl" uri)
+    l1() { timeout 120 "$labctl" ssh "$@" </dev/null; }
+    trap 'l1 "sh -s -- revert" <"$hostctl" >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
+    [[ -z $(l1 'ls /lib/modules/$(uname -r)/updates/exitscope 2>/dev/null') ]] || l1 "sh -s -- revert" <"$hostctl"
+    l1 'modprobe -r kvm_amd kvm; modprobe kvm_amd' || true
+    rc=0
+    "$cli" deploy --connect "$uri" --activate reload 2>&1 | tee "$work/deploy.out" || rc=${PIPESTATUS[0]}
+    [[ $rc == 0 ]] || fail "deploy --activate reload exited $rc"
+    grep -q '^deployed and verified' "$work/deploy.out" || fail "deploy did not say it verified"
+    grep -q 'the probe read the leaves: ABI [1-9]' "$work/deploy.out" || fail "verify did not read the leaves"
+    for stage in inspect build upload install activate verify; do
+        grep -q "^\[$stage\] [0-9.]* s$" "$work/deploy.out" || fail "no time reported for the $stage stage"
+    done
+    [[ $(l1 cat /sys/module/kvm/parameters/cpuid_exit_stats) == Y ]] || fail "L1's kvm has no leaves switch after deploy"
+    l1 'command -v exitscope-probe' || fail "exitscope-probe is not on L1's PATH after deploy"
+    store=$work/deploy.sqlite
+    "$cli" record --store "$store" --connect "$uri" --probe --rate 20 --duration 3 --name probe || fail "recording the host probe failed"
+    samples=$("$cli" runs --store "$store" | awk -F'\t' 'NR == 2 { print $2 }')
+    ((samples >= 20)) || fail "the host probe recorded $samples samples in 3 s at 20 Hz"
+    rc=0
+    "$cli" deploy --connect "$uri" --revert 2>&1 | tee "$work/revert.out" || rc=${PIPESTATUS[0]}
+    [[ $rc == 0 ]] || fail "deploy --revert exited $rc"
+    grep -q '^reverted and verified' "$work/revert.out" || fail "revert did not say it verified"
+    grep -q 'the stock modules run' "$work/revert.out" || fail "revert did not verify the stock modules"
+    ! l1 test -e /sys/module/kvm/parameters/cpuid_exit_stats || fail "the ExitScope kvm still runs after revert"
+    ! l1 'command -v exitscope-probe' || fail "exitscope-probe is still on L1 after revert"
+    [[ -z $(l1 'ls -A /lib/modules/$(uname -r)/updates/exitscope /usr/local/lib/exitscope /var/lib/exitscope-deploy 2>/dev/null') ]] \
+        || fail "revert left files on L1"
+    ;;
+
+deploy-faults)
+    # Each fault gives its message and exit code and leaves L1 usable: a changed host key, running
+    # guests, a series that does not apply, modules that do not load.
+    uri=$("$labctl" uri)
+    l1() { timeout 120 "$labctl" ssh "$@" </dev/null; }
+    untouched() {
+        [[ -z $(l1 'ls -A /lib/modules/$(uname -r)/updates/exitscope /usr/local/lib/exitscope /var/lib/exitscope-deploy 2>/dev/null') ]] \
+            || fail "$1: files of ExitScope were left on L1"
+        ! l1 test -e /sys/module/kvm/parameters/cpuid_exit_stats || fail "$1: L1 runs ExitScope's kvm"
+        l1 test -c /dev/kvm || fail "$1: L1 has no /dev/kvm"
+    }
+    expect() { # expect NAME CODE PATTERN: the last deploy's exit code and a line of its messages
+        [[ $rc == "$2" ]] || fail "$1: deploy exited $rc, expected $2"
+        grep -qE "$3" "$work/out" || fail "$1: the messages do not say '$3'"
+        echo "== $1: exit $rc, as expected"
+    }
+    trap 'virsh -q -c "$uri" destroy exitscope-l2 </dev/null >/dev/null 2>&1 || true; l1 "sh -s -- revert" <"$hostctl" >/dev/null 2>&1 || true; l1 "modprobe -r kvm_amd kvm; modprobe kvm_amd" >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
+
+    # A host key other than the pinned one: refused before anything is sent.
+    ssh-keygen -q -t ed25519 -N '' -f "$work/other" >/dev/null
+    port=$(sed -n 's/^port=//p' "$inst/state")
+    printf '[127.0.0.1]:%s %s\n' "$port" "$(cut -d' ' -f1,2 "$work/other.pub")" >"$work/known_hosts"
+    bad=${uri//$(printf '%s' "$inst/known_hosts" | sed 's/[^A-Za-z0-9/._~-]/\\&/g')/$work/known_hosts}
+    rc=0; "$cli" deploy --connect "$bad" >"$work/out" 2>&1 || rc=$?; cat "$work/out"
+    expect "changed host key" 5 'not the one on record: refusing to connect'
+    untouched "changed host key"
+
+    # Guests running and a reload asked for: refused with their names.
+    virsh -q -c "$uri" start exitscope-l2 </dev/null
+    rc=0; "$cli" deploy --connect "$uri" --activate reload >"$work/out" 2>&1 || rc=$?; cat "$work/out"
+    expect "guests running" 5 'Guests are running on .*: exitscope-l2'
+    virsh -q -c "$uri" destroy exitscope-l2 </dev/null
+    untouched "guests running"
+
+    # A series that does not apply to the host's kernel: the build fails, the host is not touched.
+    cp -r "$(dirname "$hostctl")/../../kernel-patch" "$work/kernel-patch"
+    first=$(ls "$work"/kernel-patch/linux-6.1/0001-*.patch)
+    sed -i '0,/^@@ /s/^@@ .*/@@ -1,3 +1,3 @@\n-this line is not in the kernel\n+nor is this one\n context that does not exist/' "$first"
+    rc=0; EXITSCOPE_KERNEL_PATCH_DIR=$work/kernel-patch "$cli" deploy --connect "$uri" >"$work/out" 2>&1 || rc=$?; cat "$work/out"
+    expect "series does not apply" 5 'deploy failed at build: The patched modules for .* did not build'
+    grep -q 'Nothing on the host was touched' "$work/out" || fail "series does not apply: no word on the host"
+    untouched "series does not apply"
+
+    # Modules that the host's kernel refuses (a symbol version of another build): the load fails,
+    # the host is rolled back to its stock modules and runs a guest.
+    modules=$(ls -d "$cache"/modules/*/ | while read -r d; do [[ -f $d/complete ]] && echo "$d"; done | tail -n 1)
+    [[ -n $modules ]] || fail "no built modules in $cache/modules (deploy-reload builds them)"
+    mkdir "$work/other-build"
+    cp "$modules"/kvm.ko "$modules"/kvm-amd.ko "$modules"/kvm-intel.ko "$work/other-build/"
+    for ko in kvm-amd kvm-intel; do
+        objcopy --dump-section __versions="$work/versions" "$work/other-build/$ko.ko"
+        python3 -c 'import sys; b = bytearray(open(sys.argv[1], "rb").read()); b[0] ^= 0xff; open(sys.argv[1], "wb").write(b)' "$work/versions"
+        objcopy --update-section __versions="$work/versions" "$work/other-build/$ko.ko"
+    done
+    rc=0; "$cli" deploy --connect "$uri" --modules "$work/other-build" >"$work/out" 2>&1 || rc=$?; cat "$work/out"
+    expect "modules that do not load" 1 'deploy failed at activate: The modules did not load'
+    grep -q 'returned to what it ran before, and that was verified' "$work/out" || fail "modules that do not load: no verified rollback"
+    untouched "modules that do not load"
+    virsh -q -c "$uri" start exitscope-l2 </dev/null || fail "L1 cannot start a guest after the rollback"
+    virsh -q -c "$uri" destroy exitscope-l2 </dev/null
+    ;;
+
+deploy-reboot)
+    # Deploy activated by rebooting L1, first with a timeout too short for the reboot (the host "does
+    # not come back": exit 6, what to do), then waiting again until it is back and verified; revert
+    # by reboot, verified stock.
+    uri=$("$labctl" uri)
+    l1() { timeout 120 "$labctl" ssh "$@" </dev/null; }
+    trap 'l1 "sh -s -- revert" <"$hostctl" >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
+    boot1=$(l1 cat /proc/sys/kernel/random/boot_id)
+    rc=0
+    "$cli" deploy --connect "$uri" --activate reboot --reboot-timeout 10 >"$work/out" 2>&1 || rc=$?; cat "$work/out"
+    [[ $rc == 6 ]] || fail "a reboot that outlasts --reboot-timeout exited $rc, expected 6"
+    grep -q 'did not come back within 10 s' "$work/out" || fail "the timeout was not reported"
+    grep -q 'deploy --await' "$work/out" || fail "the timeout did not say how to wait again"
+    rc=0
+    "$cli" deploy --connect "$uri" --await --reboot-timeout 600 2>&1 | tee "$work/await.out" || rc=${PIPESTATUS[0]}
+    [[ $rc == 0 ]] || fail "deploy --await exited $rc"
+    grep -q '^deployed and verified' "$work/await.out" || fail "--await did not verify the deployment"
+    boot2=$(l1 cat /proc/sys/kernel/random/boot_id)
+    [[ $boot1 != "$boot2" ]] || fail "L1 did not reboot"
+    [[ $(l1 cat /sys/module/kvm/parameters/cpuid_exit_stats) == Y ]] || fail "L1 does not run ExitScope's kvm after the reboot"
+    rc=0
+    "$cli" deploy --connect "$uri" --revert --activate reboot --reboot-timeout 600 2>&1 | tee "$work/revert.out" || rc=${PIPESTATUS[0]}
+    [[ $rc == 0 ]] || fail "deploy --revert --activate reboot exited $rc"
+    grep -q 'the stock modules run' "$work/revert.out" || fail "revert by reboot did not verify the stock modules"
+    [[ $(l1 cat /proc/sys/kernel/random/boot_id) != "$boot2" ]] || fail "L1 did not reboot for the revert"
+    virsh -q -c "$uri" list --all --name </dev/null | grep -qx exitscope-l2 || fail "libvirt lost the L2 guests across the reboots"
     ;;
 
 patched-stream)

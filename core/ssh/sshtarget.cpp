@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "sources/sshtarget.h"
+#include "ssh/sshtarget.h"
 
 #include <QCoreApplication>
 #include <QUrl>
