@@ -198,11 +198,19 @@ void HostPanel::setAgentRecording(bool recording)
     updateButtons();
 }
 
+void HostPanel::setHostBusy(bool busy)
+{
+    m_hostBusy = busy;
+    m_view->setEnabled(!busy);
+    m_view->setToolTip(busy ? tr("ExitScope's KVM is being deployed to this host; its guests wait until that is done.") : QString());
+    updateButtons();
+}
+
 void HostPanel::updateButtons()
 {
-    const bool connected = m_host->isConnected();
+    const bool connected = m_host->isConnected() && !m_hostBusy;
     const auto d = m_model->domain(m_view->currentIndex().row());
-    m_uri->setEnabled(!connected && !m_host->isConnecting());
+    m_uri->setEnabled(!m_host->isConnected() && !m_host->isConnecting() && !m_hostBusy);
     m_start->setEnabled(connected && d && d->canStart());
     m_shutdown->setEnabled(connected && d && d->canShutdown());
     m_destroy->setEnabled(connected && d && d->canDestroy());

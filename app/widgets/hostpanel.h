@@ -29,6 +29,8 @@ public:
     QString selectedDomain() const;
     void selectDomain(const QString &name);
     void setAgentRecording(bool recording);
+    // While a deployment changes the host's KVM (or reboots it), guests cannot be driven.
+    void setHostBusy(bool busy);
     DomainListModel *model() const { return m_model; }
 
 Q_SIGNALS:
@@ -60,6 +62,7 @@ private:
     QLineEdit *m_markText;
     QPushButton *m_run;
     bool m_agentRecording = false;
+    bool m_hostBusy = false;
 };
 
 } // namespace ExitScope

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "mainwindow.h"
 
+#include "deploypanel.h"
 #include "exitplot.h"
 #include "hostpanel.h"
 #include "recording/recordingsession.h"
@@ -44,6 +45,7 @@ MainWindow::MainWindow(QWidget *parent)
     , m_loader(new RunLoader(this))
     , m_host(new HostController(this))
     , m_hostPanel(new HostPanel(m_host, this))
+    , m_deployPanel(new DeployPanel(this))
     , m_prompts(std::make_unique<UserPrompts>())
 {
     setWindowTitle(tr("ExitScope"));
@@ -78,6 +80,21 @@ MainWindow::MainWindow(QWidget *parent)
     hostDock->setWidget(m_hostPanel);
     addDockWidget(Qt::LeftDockWidgetArea, hostDock);
     connect(m_hostPanel, &HostPanel::errorOccurred, this, &MainWindow::reportError);
+
+    auto deployDock = new QDockWidget(tr("Deployment"), this);
+    deployDock->setObjectName(QStringLiteral("deployment"));
+    deployDock->setWidget(m_deployPanel);
+    addDockWidget(Qt::RightDockWidgetArea, deployDock);
+    deployDock->hide(); // View ▸ Deployment, or the Host menu's Deploy
+    m_deployPanel->setUriProvider([this] { return m_hostPanel->uri(); });
+    connect(m_deployPanel, &DeployPanel::errorOccurred, this, &MainWindow::reportError);
+    connect(m_deployPanel, &DeployPanel::hostBusyChanged, m_hostPanel, &HostPanel::setHostBusy);
+    connect(m_deployPanel, &DeployPanel::deploymentFinished, this, [this] {
+        // A reboot dropped libvirt's connection: take it up again.
+        const auto uri = m_hostPanel->uri();
+        if (!uri.isEmpty() && !m_host->isConnected() && !m_host->isConnecting())
+            m_host->connectTo(uri);
+    });
     connect(m_hostPanel, &HostPanel::recordAgentRequested, this, &MainWindow::recordAgent);
     connect(m_hostPanel, &HostPanel::recordProbeRequested, this, [this](const QString &uri) { recordProbe(uri); });
     connect(m_hostPanel, &HostPanel::agentCommandRequested, this, [this](const QString &line) {
@@ -175,6 +192,16 @@ void MainWindow::createActions()
     m_rename = run->addAction(tr("&Rename…"), this, &MainWindow::renameSelectedRun);
     m_notes = run->addAction(tr("Edit &notes…"), this, &MainWindow::editNotesOfSelectedRun);
     m_delete = run->addAction(tr("&Delete…"), this, &MainWindow::deleteSelectedRun);
+
+    auto hostMenu = menuBar()->addMenu(tr("&Host"));
+    if (auto deployDock = findChild<QDockWidget *>(QStringLiteral("deployment"))) {
+        auto deploy = hostMenu->addAction(tr("&Deploy ExitScope's KVM…"), this, [deployDock] {
+            deployDock->show();
+            deployDock->raise();
+        });
+        deploy->setObjectName(QStringLiteral("showDeployment"));
+        deploy->setToolTip(tr("Put the patched KVM modules and the probe on the host, activate and verify them, or revert."));
+    }
 
     auto view = menuBar()->addMenu(tr("&View"));
     m_follow = view->addAction(tr("&Follow live data"));

@@ -17,6 +17,7 @@ class QTableView;
 namespace ExitScope {
 
 class ExitPlot;
+class DeployPanel;
 class HostController;
 class HostPanel;
 class RecordingSession;
@@ -61,6 +62,7 @@ public:
     RecordingSession *session() const { return m_session; }
     HostController *host() const { return m_host; }
     HostPanel *hostPanel() const { return m_hostPanel; }
+    DeployPanel *deployPanel() const { return m_deployPanel; }
     QString lastError() const { return m_lastError; }
 
 Q_SIGNALS:
@@ -97,6 +99,7 @@ private:
     RunLoader *m_loader;
     HostController *m_host;
     HostPanel *m_hostPanel;
+    DeployPanel *m_deployPanel;
     std::shared_ptr<ExitSeries> m_loaded;     // a stored run being shown
     std::shared_ptr<const ExitSeries> m_shown; // what the plot and the span table show
     qint64 m_shownRunId = -1;

@@ -33,8 +33,12 @@ bool DeployPipeline::start(DeployOptions options, QString *why)
     }
     if (!options.resolve(why))
         return false;
-    delete m_thread;
+    if (m_thread) {
+        m_thread->wait(); // has emitted finished() and is ending
+        delete m_thread;
+    }
     m_cancel.store(false);
+    m_done.store(false);
     m_thread = QThread::create([this, options] {
         DeployRun run(this, options);
         run.run();
@@ -51,7 +55,8 @@ void DeployPipeline::cancel()
 
 bool DeployPipeline::isRunning() const
 {
-    return m_thread && m_thread->isRunning();
+    // finished() is emitted before the thread ends: from then on the deployment is over.
+    return m_thread && !m_done.load();
 }
 
 } // namespace ExitScope

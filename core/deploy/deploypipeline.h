@@ -44,6 +44,7 @@ private:
     friend class DeployRun;
     QPointer<QThread> m_thread;
     std::atomic_bool m_cancel{false};
+    std::atomic_bool m_done{true};
 };
 
 } // namespace ExitScope

@@ -69,6 +69,7 @@ void DeployRun::run()
         endStage();
     if (m_ssh)
         m_ssh->close();
+    m_pipeline->m_done.store(true);
     Q_EMIT m_pipeline->finished(ok, ok ? DeployFailure() : m_failure, m_rolledBack);
 }
 
