@@ -115,6 +115,8 @@ void StreamParser::finish()
         const auto consumed = parseBuffer(reinterpret_cast<const uchar *>(rest.constData()), rest.size());
         m_pending = rest.sliced(consumed);
     }
+    // Nothing came after a record whose sequence number jumped too far to believe on its own.
+    dropDeferred();
 }
 
 void StreamParser::loseSync(qsizetype bytes)
@@ -167,8 +169,13 @@ qsizetype StreamParser::parseBuffer(const uchar *data, qsizetype size)
 bool StreamParser::acceptSequence(quint64 seq)
 {
     if (m_haveSeq) {
+        settleDeferred(seq);
         if (seq <= m_lastSeq)
             return false;
+        if (seq - m_lastSeq - 1 > MaxTrustedGap && !m_confirming) {
+            m_deferring = true;
+            return false;
+        }
         if (seq > m_lastSeq + 1) {
             ++m_stats.gaps;
             m_stats.lostRecords += seq - m_lastSeq - 1;
@@ -180,8 +187,41 @@ bool StreamParser::acceptSequence(quint64 seq)
     return true;
 }
 
+void StreamParser::settleDeferred(quint64 nextSeq)
+{
+    if (!m_deferred.held || m_confirming)
+        return;
+    Deferred held = std::move(m_deferred);
+    m_deferred = Deferred();
+    if (nextSeq > held.seq && nextSeq - held.seq - 1 <= MaxTrustedGap) {
+        // The numbering really moved on (a reader that came back after a long time): deliver it now.
+        m_confirming = true;
+        dispatch(held.type, held.seq, reinterpret_cast<const uchar *>(held.payload.constData()), int(held.payload.size()));
+        m_confirming = false;
+    } else {
+        ++m_stats.malformed;
+    }
+}
+
+void StreamParser::dropDeferred()
+{
+    if (m_deferred.held) {
+        m_deferred = Deferred();
+        ++m_stats.malformed;
+    }
+}
+
 bool StreamParser::dispatch(quint8 type, quint64 seq, const uchar *payload, int length)
 {
+    // A record whose sequence number jumped too far is kept whole until the next record says whether
+    // to believe it.
+    const auto deferIfAsked = [&] {
+        if (!m_deferring)
+            return false;
+        m_deferring = false;
+        m_deferred = Deferred{true, type, seq, QByteArray(reinterpret_cast<const char *>(payload), length)};
+        return true;
+    };
     PayloadReader in(payload, length);
     // Common tail of every non-handshake record: validate, apply numbering, deliver.
     const auto admit = [&](auto &&deliver) {
@@ -192,7 +232,7 @@ bool StreamParser::dispatch(quint8 type, quint64 seq, const uchar *payload, int 
             return true;
         }
         if (!acceptSequence(seq))
-            return false;
+            return deferIfAsked();
         ++m_stats.records;
         deliver();
         return true;
@@ -208,6 +248,7 @@ bool StreamParser::dispatch(quint8 type, quint64 seq, const uchar *payload, int 
         if (h.protocolMajor != Protocol::Major) {
             m_rejecting = true;
             m_haveSeq = false;
+            dropDeferred();
             m_sink->unsupportedVersion(h.protocolMajor, h.protocolMinor);
             return true;
         }
@@ -228,9 +269,10 @@ bool StreamParser::dispatch(quint8 type, quint64 seq, const uchar *payload, int 
             // A new sender process: its numbering starts over.
             ++m_stats.sessions;
             m_haveSeq = false;
+            dropDeferred();
         }
         if (!acceptSequence(seq))
-            return false;
+            return deferIfAsked();
         m_hasHandshake = true;
         m_handshake = h;
         ++m_stats.records;
@@ -285,8 +327,10 @@ bool StreamParser::dispatch(quint8 type, quint64 seq, const uchar *payload, int 
     }
     // A later minor version's record type: framing is valid, so skip it but keep numbering.
     ++m_stats.unknown;
-    if (!m_rejecting)
-        acceptSequence(seq);
+    if (!m_rejecting && !acceptSequence(seq) && m_deferring) {
+        m_deferring = false; // nothing to deliver later; an implausible jump in it is not believed
+        ++m_stats.malformed;
+    }
     return true;
 }
 

@@ -17,6 +17,11 @@ class RecordSink;
 class StreamParser
 {
 public:
+    // A forward jump of the sequence number by more than this many records is believed only when
+    // the record after it continues from there: one damaged or hostile record with a huge sequence
+    // number would otherwise make every later record look old and be dropped.
+    static constexpr quint64 MaxTrustedGap = quint64(1) << 20;
+
     explicit StreamParser(RecordSink *sink = nullptr);
     void setSink(RecordSink *sink) { m_sink = sink; }
 
@@ -34,6 +39,10 @@ private:
     // Returns false when the payload does not fit the type's layout.
     bool dispatch(quint8 type, quint64 seq, const uchar *payload, int length);
     bool acceptSequence(quint64 seq);
+    // A record held back because its sequence number jumped implausibly far: delivered with its gap
+    // once the next record continues from it, dropped as malformed when the next one does not.
+    void settleDeferred(quint64 nextSeq);
+    void dropDeferred();
     void loseSync(qsizetype bytes);
 
     RecordSink *m_sink;
@@ -45,6 +54,16 @@ private:
     bool m_inSync = true;
     bool m_rejecting = false;
     quint64 m_lastSeq = 0;
+    struct Deferred
+    {
+        bool held = false;
+        quint8 type = 0;
+        quint64 seq = 0;
+        QByteArray payload;
+    };
+    Deferred m_deferred;
+    bool m_confirming = false;
+    bool m_deferring = false; // the record being dispatched was held back, not delivered
 };
 
 } // namespace ExitScope

@@ -251,6 +251,56 @@ private Q_SLOTS:
         QCOMPARE(stats.records, quint64(4));
     }
 
+    void oneRecordWithAHugeSequenceNumberDoesNotPoisonTheRest()
+    {
+        // A CRC-valid record numbered 2^64-1 among ordinary ones: it is not believed, and everything
+        // after it arrives.
+        QByteArray out;
+        StreamWriter::append(out, makeHandshake(0));
+        for (quint64 seq = 1; seq <= 10; ++seq)
+            StreamWriter::append(out, makeSample(seq));
+        StreamWriter::append(out, makeSample(~quint64(0)));
+        for (quint64 seq = 11; seq <= 100; ++seq)
+            StreamWriter::append(out, makeSample(seq));
+        ParserStats stats;
+        const auto log = parseWhole(out, &stats);
+        QCOMPARE(stats.records, quint64(101));
+        QCOMPARE(log.size(), 101);
+        QCOMPARE(stats.gaps, quint64(0));
+        QCOMPARE(stats.lostRecords, quint64(0));
+        QCOMPARE(stats.malformed, quint64(1));
+        QVERIFY(log.last().startsWith(QLatin1String("S 100 ")));
+
+        // The same as the very last record: nothing confirms it either.
+        QByteArray tail;
+        StreamWriter::append(tail, makeHandshake(0));
+        StreamWriter::append(tail, makeSample(1));
+        StreamWriter::append(tail, makeSample(~quint64(0)));
+        const auto tailLog = parseWhole(tail, &stats);
+        QCOMPARE(tailLog.size(), 2);
+        QCOMPARE(stats.malformed, quint64(1));
+        QCOMPARE(stats.lostRecords, quint64(0));
+    }
+
+    void aLongGapIsBelievedWhenTheNextRecordContinuesIt()
+    {
+        // A reader that comes back after hours of a sender numbering records nobody read.
+        const quint64 far = 5 + StreamParser::MaxTrustedGap * 4;
+        QByteArray out;
+        StreamWriter::append(out, makeHandshake(0));
+        StreamWriter::append(out, makeSample(1));
+        StreamWriter::append(out, makeHandshake(far));
+        StreamWriter::append(out, makeSample(far + 1));
+        StreamWriter::append(out, makeSample(far + 2));
+        ParserStats stats;
+        const auto log = parseWhole(out, &stats);
+        QCOMPARE(log.size(), 6);
+        QCOMPARE(log.at(2), QStringLiteral("G 2 %1").arg(far - 1));
+        QVERIFY(log.at(3).startsWith(QStringLiteral("H %1 ").arg(far)));
+        QCOMPARE(stats.lostRecords, far - 2);
+        QCOMPARE(stats.malformed, quint64(0));
+    }
+
     void newSessionRestartsNumbering()
     {
         QByteArray out;
