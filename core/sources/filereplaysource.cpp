@@ -102,11 +102,17 @@ void FileReplaySource::releaseDue()
                 m_haveBase = true;
                 m_baseNs = tNs;
                 m_rebaseMs = now;
+            } else if (double(tNs - m_lastNs) / 1e6 / m_speed > MaxPauseMs) {
+                // A jump forward (a suspended sender, or a damaged or hostile timestamp) would stop the
+                // replay for as long as it claims, possibly forever: pause at most MaxPauseMs.
+                m_baseNs = tNs;
+                m_rebaseMs = m_lastDueMs + MaxPauseMs;
             }
             const double dueMs = double(m_rebaseMs) + double(tNs - m_baseNs) / 1e6 / m_speed;
             if (dueMs > double(now))
                 break;
             m_lastNs = tNs;
+            m_lastDueMs = qint64(dueMs);
         }
         if (m_target)
             RecordBuffer::deliver(record, m_target);

@@ -41,6 +41,9 @@ private:
     quint64 m_baseNs = 0;
     qint64 m_rebaseMs = 0; // replay time at which m_baseNs was taken
     quint64 m_lastNs = 0;
+    qint64 m_lastDueMs = 0; // replay time at which the record of m_lastNs was due
+    // The longest pause paced replay makes between two records, whatever their timestamps say.
+    static constexpr qint64 MaxPauseMs = 2000;
     bool m_haveBase = false;
 
 };

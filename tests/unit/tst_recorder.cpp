@@ -274,6 +274,30 @@ private Q_SLOTS:
         QVERIFY2(elapsed4 >= 100 && elapsed4 < 10'000, qPrintable(QString::number(elapsed4)));
     }
 
+    // A timestamp that jumps far ahead (here by about 30 years) pauses paced replay briefly, not for
+    // as long as it claims.
+    void pacedReplayDoesNotWaitForATimestampFarAhead()
+    {
+        QByteArray bytes;
+        StreamWriter::append(bytes, Synthetic::handshake(PeriodNs));
+        StreamWriter::append(bytes, Synthetic::sample(1, PeriodNs));
+        StreamWriter::append(bytes, Synthetic::sample(2, PeriodNs));
+        auto far = Synthetic::sample(3, PeriodNs);
+        far.tNs += quint64(1) << 60;
+        StreamWriter::append(bytes, far);
+        auto after = Synthetic::sample(4, PeriodNs);
+        after.tNs = far.tNs + PeriodNs;
+        StreamWriter::append(bytes, after);
+        FileReplaySource source(writeFile(bytes), FileReplaySource::Pace::Recorded);
+        CountingSink sink;
+        QElapsedTimer clock;
+        clock.start();
+        QVERIFY(runSource(&source, &sink));
+        QCOMPARE(sink.sampleSeqs, (QList<quint64>{1, 2, 3, 4}));
+        qInfo("replayed a jump of 2^60 ns in %lld ms", clock.elapsed());
+        QVERIFY2(clock.elapsed() < 10'000, qPrintable(QString::number(clock.elapsed())));
+    }
+
     void missingRecordingFails()
     {
         const auto path = m_dir.filePath(QStringLiteral("no-such-recording.exs"));
