@@ -50,6 +50,17 @@ QString CsvExporter::quote(const QString &field)
     return QLatin1Char('"') + quoted + QLatin1Char('"');
 }
 
+QString CsvExporter::textField(const QString &text)
+{
+    // Marker text comes from the guest. A spreadsheet that opens the file would run a cell starting
+    // with = + - @ (or a tab or CR before one) as a formula: such text gets a leading apostrophe,
+    // which spreadsheets show as text and do not evaluate (OWASP's advice for CSV injection).
+    static const QString triggers = QStringLiteral("=+-@\t\r");
+    if (!text.isEmpty() && triggers.contains(text.front()))
+        return quote(QLatin1Char('\'') + text);
+    return quote(text);
+}
+
 bool CsvExporter::write(const ExitSeries &series, QIODevice *out, QString *error)
 {
     const auto crlf = QByteArrayLiteral("\r\n");
@@ -80,7 +91,7 @@ bool CsvExporter::write(const ExitSeries &series, QIODevice *out, QString *error
             {}, {}, {}, {}, {}, {}, {}, {}, {},
             markerKindName(mk.kind),
             mk.span ? QString::number(mk.span) : QString(),
-            quote(mk.text),
+            textField(mk.text),
         };
         buffer += fields.join(QLatin1Char(',')).toUtf8() + crlf;
     };

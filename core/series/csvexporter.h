@@ -18,6 +18,8 @@ public:
     static bool write(const ExitSeries &series, QIODevice *out, QString *error = nullptr);
     static bool writeFile(const ExitSeries &series, const QString &path, QString *error = nullptr);
     static QString quote(const QString &field);
+    // Marker text as a field: quoted as needed, and never read as a formula by a spreadsheet.
+    static QString textField(const QString &text);
 };
 
 } // namespace ExitScope

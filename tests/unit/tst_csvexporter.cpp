@@ -223,6 +223,33 @@ private Q_SLOTS:
         QCOMPARE(col(rows.at(8), "exits_total"), QStringLiteral("950"));
     }
 
+    void markerTextIsNeverAFormula()
+    {
+        // Guest-controlled text that a spreadsheet would evaluate gets a leading apostrophe.
+        QCOMPARE(CsvExporter::textField(QStringLiteral("=HYPERLINK(\"http://x\",\"y\")")),
+                 QStringLiteral("\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\""));
+        QCOMPARE(CsvExporter::textField(QStringLiteral("+1")), QStringLiteral("'+1"));
+        QCOMPARE(CsvExporter::textField(QStringLiteral("-2+3")), QStringLiteral("'-2+3"));
+        QCOMPARE(CsvExporter::textField(QStringLiteral("@SUM(A1)")), QStringLiteral("'@SUM(A1)"));
+        QCOMPARE(CsvExporter::textField(QStringLiteral("\t=1")), QStringLiteral("'\t=1"));
+        QCOMPARE(CsvExporter::textField(QStringLiteral("vda write 8 MiB")), QStringLiteral("vda write 8 MiB"));
+        QCOMPARE(CsvExporter::textField(QStringLiteral("a=b")), QStringLiteral("a=b"));
+        QCOMPARE(CsvExporter::textField(QString()), QString());
+
+        ExitSeries series;
+        Marker m;
+        m.seq = 1;
+        m.tNs = 1;
+        m.kind = MarkerKind::UserMark;
+        m.text = QStringLiteral("=cmd|' /C calc'!A0");
+        series.marker(m);
+        QBuffer buffer;
+        buffer.open(QIODevice::WriteOnly);
+        QString error;
+        QVERIFY(CsvExporter::write(series, &buffer, &error));
+        QVERIFY2(buffer.data().contains(",'=cmd|' /C calc'!A0\r\n"), buffer.data().constData());
+    }
+
     void quotesOnlyWhatNeedsIt()
     {
         QCOMPARE(CsvExporter::quote(QStringLiteral("plain text")), QStringLiteral("plain text"));
