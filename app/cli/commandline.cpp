@@ -6,6 +6,7 @@
 #include "recording/recordingsession.h"
 #include "series/csvexporter.h"
 #include "series/exitseries.h"
+#include "store/outputguard.h"
 #include "store/runstore.h"
 
 #include <QCommandLineParser>
@@ -311,6 +312,23 @@ int CommandLine::loadRun(RunStore &store, const QString &idText, ExitSeries *ser
     return Ok;
 }
 
+int CommandLine::checkOutputs(const QString &input)
+{
+    OutputGuard guard;
+    guard.protect(m_storePath, QStringLiteral("the run database"), OutputGuard::Kind::Database);
+    guard.protect(input, QStringLiteral("the recording being read"));
+    const QStringList outputs{m_csv, m_png, m_pdf, m_saveStream};
+    for (const auto &output : outputs) {
+        if (output.isEmpty())
+            continue;
+        const auto refusal = guard.refusal(output);
+        if (!refusal.isEmpty())
+            return usageError(refusal);
+    }
+    const auto clash = OutputGuard::clash(outputs);
+    return clash.isEmpty() ? int(Ok) : usageError(clash);
+}
+
 int CommandLine::writeOutputs(const ExitSeries &series)
 {
     int width = 0;
@@ -382,6 +400,8 @@ int CommandLine::record()
         return usageError(QStringLiteral("record takes no positional arguments"));
     SourceSpec spec;
     if (const int status = sourceSpec(&spec))
+        return status;
+    if (const int status = checkOutputs(spec.kind == SourceSpec::Kind::Replay ? spec.path : QString()))
         return status;
     RunStore store;
     if (const int status = openStore(store, false))
@@ -611,6 +631,8 @@ int CommandLine::exportRun()
         return usageError(QStringLiteral("export takes one run number"));
     if (m_csv.isEmpty() && m_png.isEmpty() && m_pdf.isEmpty())
         return usageError(QStringLiteral("export needs at least one of --csv, --png, --pdf"));
+    if (const int status = checkOutputs(QString()))
+        return status;
     RunStore store;
     if (const int status = openStore(store, true))
         return status;

@@ -40,6 +40,8 @@ private:
     // Checks that idText names a run of the store: Ok, Usage or NoSuchRun (with the message printed).
     int findRun(RunStore &store, const QString &idText, qint64 *runId);
     int loadRun(RunStore &store, const QString &idText, ExitSeries *series, qint64 *runId);
+    // Usage (with the message) when an output would overwrite the run database, the input or another output.
+    int checkOutputs(const QString &input);
     int writeOutputs(const ExitSeries &series);
     bool parseSize(int *width, int *height);
     int usageError(const QString &message);

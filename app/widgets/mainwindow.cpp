@@ -10,6 +10,7 @@
 #include "series/csvexporter.h"
 #include "spanmodel.h"
 #include "store/runloader.h"
+#include "store/outputguard.h"
 #include "store/runstore.h"
 #include "userprompts.h"
 #include "virt/hostcontroller.h"
@@ -460,6 +461,13 @@ void MainWindow::chooseExport(const QString &format)
     auto path = m_prompts->saveFile(this, tr("Export"), QStringLiteral("run-%1.%2").arg(m_shownRunId).arg(format), filter);
     if (path.isEmpty())
         return;
+    OutputGuard guard;
+    guard.protect(m_store->path(), tr("the run database"), OutputGuard::Kind::Database);
+    const auto refusal = guard.refusal(path);
+    if (!refusal.isEmpty()) {
+        reportError(tr("Not exported"), refusal);
+        return;
+    }
     if (format == QLatin1String("csv")) {
         exportCsv(path);
         return;

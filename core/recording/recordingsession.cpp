@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "recording/recordingsession.h"
 
+#include "store/outputguard.h"
+
 #include "recording/recorder.h"
 #include "recording/sourcefactory.h"
 #include "series/exitseries.h"
@@ -91,6 +93,16 @@ bool RecordingSession::start(const SourceSpec &spec, const Options &options)
     }
     m_rawCopy.close();
     if (!options.rawCopyPath.isEmpty()) {
+        OutputGuard guard;
+        guard.protect(m_store->path(), tr("the run database"), OutputGuard::Kind::Database);
+        if (spec.kind == SourceSpec::Kind::Replay)
+            guard.protect(spec.path, tr("the recording being replayed"));
+        const auto refusal = guard.refusal(options.rawCopyPath);
+        if (!refusal.isEmpty()) {
+            m_startError = StartError::Output;
+            m_lastError = refusal;
+            return false;
+        }
         m_rawCopy.setFileName(options.rawCopyPath);
         if (!m_rawCopy.open(QIODevice::WriteOnly)) {
             m_startError = StartError::Output;

@@ -188,6 +188,49 @@ private Q_SLOTS:
         QVERIFY2(r.out.contains(QLatin1String(": 50 samples")), qPrintable(r.out + r.err));
     }
 
+    // An output that is the input, the run database or another output destroys data as it opens:
+    // refused before anything is written.
+    void outputsNeverOverwriteInputs()
+    {
+        const auto store = path(QStringLiteral("guarded.sqlite"));
+        const auto recording = path(QStringLiteral("guarded.exs"));
+        QVERIFY(QFile::copy(m_recording, recording));
+        const auto before = QFileInfo(recording).size();
+        const QStringList record{QStringLiteral("record"), QStringLiteral("--store"), store, QStringLiteral("--file"), recording};
+        auto r = cli(record + QStringList{QStringLiteral("--save-stream"), recording});
+        QCOMPARE(r.code, 2);
+        QVERIFY2(r.err.contains(QLatin1String("the recording being read")), qPrintable(r.err));
+        QCOMPARE(QFileInfo(recording).size(), before);
+        QVERIFY(!QFileInfo::exists(store)); // refused before the database was made
+
+        // The same file under another name, through a link.
+        QVERIFY(QFile::link(recording, path(QStringLiteral("alias.exs"))));
+        r = cli(record + QStringList{QStringLiteral("--csv"), path(QStringLiteral("alias.exs"))});
+        QCOMPARE(r.code, 2);
+        QCOMPARE(QFileInfo(recording).size(), before);
+
+        r = cli(record + QStringList{QStringLiteral("--name"), QStringLiteral("kept")});
+        QCOMPARE(r.code, 0);
+        const auto storeSize = QFileInfo(store).size();
+        for (const auto &option : {QStringLiteral("--csv"), QStringLiteral("--png"), QStringLiteral("--pdf")}) {
+            r = cli({QStringLiteral("export"), QStringLiteral("--store"), store, QStringLiteral("1"), option, store});
+            QCOMPARE(r.code, 2);
+            QVERIFY2(r.err.contains(QLatin1String("the run database")), qPrintable(r.err));
+        }
+        r = cli({QStringLiteral("export"), QStringLiteral("--store"), store, QStringLiteral("1"), QStringLiteral("--csv"),
+                 store + QStringLiteral("-wal")});
+        QCOMPARE(r.code, 2);
+        QCOMPARE(QFileInfo(store).size(), storeSize);
+        r = cli({QStringLiteral("runs"), QStringLiteral("--store"), store});
+        QCOMPARE(r.code, 0);
+        QVERIFY(r.out.contains(QLatin1String("kept")));
+
+        r = cli({QStringLiteral("export"), QStringLiteral("--store"), store, QStringLiteral("1"), QStringLiteral("--csv"),
+                 path(QStringLiteral("twice.out")), QStringLiteral("--png"), path(QStringLiteral("twice.out"))});
+        QCOMPARE(r.code, 2);
+        QVERIFY2(r.err.contains(QLatin1String("are the same file")), qPrintable(r.err));
+    }
+
     void recordListExportAndManage()
     {
         const auto store = path(QStringLiteral("runs.sqlite"));

@@ -59,6 +59,31 @@ private Q_SLOTS:
         QCOMPARE(session.phase(), RecordingSession::Phase::Idle);
     }
 
+    // The raw copy of a replay must not be the recording it reads, nor the run database: refused
+    // before either is touched.
+    void aRawCopyOverItsInputIsRefused()
+    {
+        const auto recording = m_dir.filePath(QStringLiteral("input.exs"));
+        {
+            QFile f(recording);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            QVERIFY(f.write("not much of a recording, but it must survive") > 0);
+        }
+        const auto before = QFileInfo(recording).size();
+        const auto runsBefore = m_store.listRuns().size();
+        RecordingSession session(&m_store);
+        RecordingSession::Options options;
+        options.rawCopyPath = recording;
+        QVERIFY(!session.start(SourceSpec::replay(recording, false), options));
+        QCOMPARE(session.startError(), RecordingSession::StartError::Output);
+        QVERIFY2(session.lastError().contains(QLatin1String("the recording being replayed")), qPrintable(session.lastError()));
+        QCOMPARE(QFileInfo(recording).size(), before);
+        options.rawCopyPath = m_store.path();
+        QVERIFY(!session.start(SourceSpec::replay(recording, false), options));
+        QVERIFY(session.lastError().contains(QLatin1String("the run database")));
+        QCOMPARE(m_store.listRuns().size(), runsBefore);
+    }
+
     // A source that fails inside the start itself ends the session, and it stays ended. A replay whose
     // file cannot be opened does that: here because the process has no file descriptor left.
     void aSourceThatFailsAtOnceEndsTheSession()
