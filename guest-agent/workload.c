@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -98,6 +99,33 @@ static int write_file(int fd, void *buf, long mib, const char **what)
 	return 0;
 }
 
+/*
+ * The scratch file has no name anyone can guess or plant: O_TMPFILE makes an
+ * unnamed file in dir, which disappears with its descriptor. Where the file
+ * system cannot do that, a random name is created with O_EXCL|O_NOFOLLOW (a
+ * planted file or link makes the open fail instead of being followed) and
+ * unlinked at once. Returns the descriptor, or -1 with errno.
+ */
+static int open_scratch(const char *dir, char *shown, size_t shown_size)
+{
+	uint64_t nonce = 0;
+	char path[4096];
+	int file;
+
+	snprintf(shown, shown_size, "an unnamed file in %s", dir);
+	file = open(dir, O_TMPFILE | O_RDWR | O_DIRECT | O_CLOEXEC, 0600);
+	if (file >= 0 || (errno != EOPNOTSUPP && errno != EISDIR))
+		return file;
+	if (getrandom(&nonce, sizeof(nonce), GRND_NONBLOCK) != sizeof(nonce))
+		nonce = (uint64_t)getpid() << 32 ^ (uint64_t)time(NULL);
+	snprintf(path, sizeof(path), "%s/.exitscope-workload.%016llx", dir, (unsigned long long)nonce);
+	file = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_DIRECT | O_CLOEXEC, 0600);
+	if (file >= 0)
+		unlink(path);
+	snprintf(shown, shown_size, "%s", path);
+	return file;
+}
+
 static void disk_workload(bool reading, long mib, const char *dir, int fd)
 {
 	char path[4096];
@@ -106,13 +134,12 @@ static void disk_workload(bool reading, long mib, const char *dir, int fd)
 	int err, file;
 	double t0, t1;
 
-	snprintf(path, sizeof(path), "%s/exitscope-workload.%ld", dir, (long)getpid());
 	if (posix_memalign(&buf, 4096, CHUNK) != 0) {
 		report(fd, "start");
 		report(fd, "failed: out of memory");
 		return;
 	}
-	file = open(path, O_RDWR | O_CREAT | O_TRUNC | O_DIRECT | O_CLOEXEC, 0600);
+	file = open_scratch(dir, path, sizeof(path));
 	if (file < 0) {
 		err = errno;
 		report(fd, "start");
@@ -148,7 +175,6 @@ static void disk_workload(bool reading, long mib, const char *dir, int fd)
 		t1 = now_s();
 	}
 	close(file);
-	unlink(path);
 	free(buf);
 	if (err)
 		report(fd, "failed: %s %s: %s", what, path, strerror(err));

@@ -65,6 +65,14 @@ commands)
     ;;
 disk-workload)
     # write and read with O_DIRECT in this directory (a disk file system), framed by workload markers.
+    # An unprivileged user of the guest plants links where a predictable scratch name would be (the
+    # agent runs as root): the agent must follow none of them.
+    printf 'precious\n' >victim
+    # One process makes them all, so that the pids the agent gets are still ahead of the last one read.
+    python3 -c 'import os, sys
+last = int(open("/proc/sys/kernel/ns_last_pid").read())
+for pid in range(last + 1, last + 2000):
+    os.symlink(sys.argv[1] + "/victim", sys.argv[1] + "/exitscope-workload.%d" % pid)' "$work"
     {
         sleep 0.3
         printf 'write 8\n'
@@ -76,7 +84,10 @@ disk-workload)
     judge stream.exs --clean --marker workload-start="write 8" --marker workload-start="read 8" \
         --marker workload-end="ok 8 MiB" --pairs
     [[ $("$check" stream.exs | grep -c 'workload-end .*ok 8 MiB') -eq 2 ]] || fail "not both workloads ended with ok"
-    [[ -z $(ls "$work"/exitscope-workload.* 2>/dev/null) ]] || fail "the workload left its scratch file behind"
+    [[ $(cat victim) == precious ]] || fail "the workload wrote through a planted link"
+    [[ $(find "$work" -maxdepth 1 -name 'exitscope-workload.*' ! -type l | wc -l) == 0 ]] \
+        || fail "the workload left its scratch file behind"
+    [[ -z $(ls -A "$work" | grep '^\.exitscope-workload' || true) ]] || fail "the workload left a scratch file behind"
     ;;
 fifo-reconnect)
     # A reader that goes away and comes back: the agent notices both, keeps the session and numbering,
