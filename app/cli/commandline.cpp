@@ -621,7 +621,7 @@ int CommandLine::listRuns()
         out(QStringLiteral("%1\t%2\t%3\t%4\t%5")
                 .arg(run.id)
                 .arg(run.sampleCount)
-                .arg(RunInfo::stateName(run.state), run.startedAt.toString(Qt::ISODate), run.name));
+                .arg(RunInfo::stateName(run.state), run.startedAt.toString(Qt::ISODate), RunInfo::cleanName(run.name)));
     return Ok;
 }
 
@@ -676,6 +676,8 @@ int CommandLine::renameRun()
         return status;
     if (const int status = findRun(store, m_positional.first(), &runId))
         return status;
+    if (RunInfo::cleanName(m_positional.at(1)).isEmpty())
+        return usageError(QStringLiteral("a run needs a name with visible characters, not '%1'").arg(m_positional.at(1)));
     if (!store.renameRun(runId, m_positional.at(1))) {
         err(QStringLiteral("exitscope-cli: ") + store.lastError());
         return Failed;

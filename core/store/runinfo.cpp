@@ -16,4 +16,17 @@ QString RunInfo::stateName(State state)
     return {};
 }
 
+QString RunInfo::cleanName(const QString &name)
+{
+    QString line = name;
+    for (auto &c : line) {
+        if (c.category() == QChar::Other_Control || c == QChar::LineSeparator || c == QChar::ParagraphSeparator)
+            c = QLatin1Char(' ');
+    }
+    line = line.simplified();
+    if (line.size() > MaxNameLength)
+        line = line.left(MaxNameLength).trimmed();
+    return line;
+}
+
 } // namespace ExitScope

@@ -27,6 +27,10 @@ struct RunInfo
     qint64 markerCount = 0;
 
     static QString stateName(State state);
+    // A run's name as stored: one line, no tabs or other control characters (they broke the `runs`
+    // table and lists), spaces collapsed, at most MaxNameLength characters. Empty when nothing is left.
+    static QString cleanName(const QString &name);
+    static constexpr int MaxNameLength = 200;
 };
 
 } // namespace ExitScope

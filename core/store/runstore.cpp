@@ -221,9 +221,9 @@ qint64 RunStore::createRun(const RunInfo &info)
                              "state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"));
     const auto started = info.startedAt.isValid() ? info.startedAt : QDateTime::currentDateTimeUtc();
     // Every run has a name in the list; one nobody gave is named after its start.
-    q.addBindValue(info.name.trimmed().isEmpty()
-                       ? QCoreApplication::translate("RunStore", "run of %1").arg(started.toLocalTime().toString(Qt::ISODate))
-                       : info.name);
+    const auto name = RunInfo::cleanName(info.name);
+    q.addBindValue(name.isEmpty() ? QCoreApplication::translate("RunStore", "run of %1").arg(started.toLocalTime().toString(Qt::ISODate))
+                                  : name);
     q.addBindValue(info.host);
     q.addBindValue(info.kernel);
     q.addBindValue(info.guest);
@@ -273,8 +273,11 @@ bool RunStore::updateOrigin(qint64 runId, const QString &host, const QString &gu
     return q.exec() || fail(QCoreApplication::translate("RunStore", "Cannot update run %1").arg(runId), q.lastError().text());
 }
 
-bool RunStore::renameRun(qint64 runId, const QString &name)
+bool RunStore::renameRun(qint64 runId, const QString &newName)
 {
+    const auto name = RunInfo::cleanName(newName);
+    if (name.isEmpty())
+        return fail(QCoreApplication::translate("RunStore", "A run needs a name: '%1' has no visible characters").arg(newName), {});
     QSqlQuery q(QSqlDatabase::database(m_connection, false));
     q.prepare(QStringLiteral("UPDATE runs SET name = ? WHERE id = ?"));
     q.addBindValue(name);

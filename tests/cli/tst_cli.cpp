@@ -231,6 +231,27 @@ private Q_SLOTS:
         QVERIFY2(r.err.contains(QLatin1String("are the same file")), qPrintable(r.err));
     }
 
+    // Names are one line in the tab-separated `runs` table, and a run always has one.
+    void runNamesStayOneFieldAndNeverEmpty()
+    {
+        const auto store = path(QStringLiteral("names.sqlite"));
+        auto r = cli({QStringLiteral("record"), QStringLiteral("--store"), store, QStringLiteral("--file"), m_recording,
+                      QStringLiteral("--name"), QStringLiteral("boot\tof\nthe\rguest"), QStringLiteral("--quiet")});
+        QCOMPARE(r.code, 0);
+        r = cli({QStringLiteral("runs"), QStringLiteral("--store"), store});
+        QCOMPARE(r.code, 0);
+        const auto lines = r.out.trimmed().split(QLatin1Char('\n'));
+        QCOMPARE(lines.size(), 2);
+        QCOMPARE(lines.at(1).split(QLatin1Char('\t')).size(), 5);
+        QVERIFY(lines.at(1).endsWith(QLatin1String("\tboot of the guest")));
+        for (const auto &blank : {QString(), QStringLiteral("  \t ")}) {
+            r = cli({QStringLiteral("rename"), QStringLiteral("--store"), store, QStringLiteral("1"), blank});
+            QCOMPARE(r.code, 2);
+        }
+        r = cli({QStringLiteral("runs"), QStringLiteral("--store"), store});
+        QVERIFY(r.out.contains(QLatin1String("\tboot of the guest")));
+    }
+
     void recordListExportAndManage()
     {
         const auto store = path(QStringLiteral("runs.sqlite"));

@@ -541,6 +541,25 @@ private Q_SLOTS:
         QVERIFY(store.runInfo(id, &info));
         QVERIFY(info.name.startsWith(QLatin1String("run of ")));
     }
+
+    // Tabs, line breaks and other control characters in a name broke every list of runs.
+    void namesAreOneCleanLine()
+    {
+        QTemporaryDir dir;
+        RunStore store;
+        QVERIFY(store.open(dir.filePath(QStringLiteral("names.sqlite"))));
+        RunInfo given;
+        given.name = QStringLiteral("  boot\tof\r\nL2\x1b[31m  red ");
+        const auto id = store.createRun(given);
+        RunInfo info;
+        QVERIFY(store.runInfo(id, &info));
+        QCOMPARE(info.name, QStringLiteral("boot of L2 [31m red"));
+        QVERIFY(!store.renameRun(id, QStringLiteral(" \t\n ")));
+        QVERIFY(store.lastError().contains(QLatin1String("no visible characters")));
+        QVERIFY(store.renameRun(id, QString(500, QLatin1Char('x'))));
+        QVERIFY(store.runInfo(id, &info));
+        QCOMPARE(info.name.size(), RunInfo::MaxNameLength);
+    }
 };
 
 QTEST_GUILESS_MAIN(TestRunStore)
