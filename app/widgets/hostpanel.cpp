@@ -2,6 +2,7 @@
 #include "hostpanel.h"
 
 #include "domainlistmodel.h"
+#include "savedconnections.h"
 #include "virt/hostcontroller.h"
 
 #include <QComboBox>
@@ -12,6 +13,7 @@
 #include <QLineEdit>
 #include <QMessageBox>
 #include <QPushButton>
+#include <QSignalBlocker>
 #include <QSpinBox>
 #include <QTableView>
 #include <QVBoxLayout>
@@ -22,6 +24,7 @@ HostPanel::HostPanel(HostController *host, QWidget *parent)
     : QWidget(parent)
     , m_host(host)
     , m_model(new DomainListModel(this))
+    , m_saved(new QComboBox(this))
     , m_uri(new QLineEdit(this))
     , m_connect(new QPushButton(tr("Connect"), this))
     , m_hostLabel(new QLabel(tr("Not connected."), this))
@@ -39,6 +42,12 @@ HostPanel::HostPanel(HostController *host, QWidget *parent)
 {
     m_uri->setPlaceholderText(QStringLiteral("qemu+ssh://root@host/system?keyfile=…"));
     m_uri->setToolTip(tr("libvirt URI of the L1 host"));
+    m_uri->setObjectName(QStringLiteral("uri"));
+    m_saved->setObjectName(QStringLiteral("savedConnections"));
+    m_saved->setToolTip(tr("Hosts connected to before, and the nested lab"));
+    fillSaved();
+    if (m_uri->text().isEmpty())
+        m_uri->setText(SavedConnections::lastUri());
     m_hostLabel->setWordWrap(true);
     m_view->setModel(m_model);
     m_view->setSelectionBehavior(QAbstractItemView::SelectRows);
@@ -62,6 +71,7 @@ HostPanel::HostPanel(HostController *host, QWidget *parent)
     m_markText->setVisible(false);
 
     auto connectRow = new QHBoxLayout;
+    connectRow->addWidget(m_saved);
     connectRow->addWidget(m_uri, 1);
     connectRow->addWidget(m_connect);
     auto lifecycle = new QHBoxLayout;
@@ -114,8 +124,11 @@ HostPanel::HostPanel(HostController *host, QWidget *parent)
         m_connect->setEnabled(true);
         updateButtons();
     });
+    connect(m_saved, &QComboBox::activated, this, &HostPanel::useSaved);
     connect(m_host, &HostController::connected, this, [this] {
         const auto &h = m_host->host();
+        SavedConnections::remember(h.uri);
+        fillSaved();
         m_hostLabel->setText(tr("%1: %2 %3, libvirt %4").arg(h.hostname, h.hypervisor, h.hypervisorVersion, h.libvirtVersion));
         m_connect->setText(tr("Disconnect"));
         m_connect->setEnabled(true);
@@ -169,6 +182,35 @@ HostPanel::HostPanel(HostController *host, QWidget *parent)
     updateButtons();
 }
 
+void HostPanel::fillSaved()
+{
+    const QSignalBlocker blocker(m_saved);
+    m_saved->clear();
+    m_saved->addItem(tr("Saved…"));
+    for (const auto &entry : SavedConnections::entries())
+        m_saved->addItem(entry.name, entry.uri);
+    m_saved->setCurrentIndex(0);
+}
+
+void HostPanel::useSaved(int index)
+{
+    if (index <= 0)
+        return;
+    auto uri = m_saved->itemData(index).toString();
+    if (uri.isEmpty()) {
+        QString error;
+        uri = SavedConnections::labUri(&error);
+        if (uri.isEmpty()) {
+            Q_EMIT errorOccurred(tr("The nested lab's address is not known"), error);
+            m_saved->setCurrentIndex(0);
+            return;
+        }
+    }
+    if (!m_host->isConnected() && !m_host->isConnecting())
+        m_uri->setText(uri);
+    m_saved->setCurrentIndex(0);
+}
+
 void HostPanel::setUri(const QString &uri)
 {
     m_uri->setText(uri);
@@ -211,6 +253,7 @@ void HostPanel::updateButtons()
     const bool connected = m_host->isConnected() && !m_hostBusy;
     const auto d = m_model->domain(m_view->currentIndex().row());
     m_uri->setEnabled(!m_host->isConnected() && !m_host->isConnecting() && !m_hostBusy);
+    m_saved->setEnabled(m_uri->isEnabled());
     m_start->setEnabled(connected && d && d->canStart());
     m_shutdown->setEnabled(connected && d && d->canShutdown());
     m_destroy->setEnabled(connected && d && d->canDestroy());

@@ -42,11 +42,14 @@ Q_SIGNALS:
     void errorOccurred(const QString &message, const QString &details);
 
 private:
+    void fillSaved();
+    void useSaved(int index);
     void updateButtons();
     void forceOff();
 
     HostController *m_host;
     DomainListModel *m_model;
+    QComboBox *m_saved;
     QLineEdit *m_uri;
     QPushButton *m_connect;
     QLabel *m_hostLabel;

@@ -23,6 +23,7 @@
 #include <QMessageBox>
 #include <QProgressBar>
 #include <QRegularExpression>
+#include <QSettings>
 #include <QSplitter>
 #include <QStatusBar>
 #include <QTableView>
@@ -158,8 +159,37 @@ MainWindow::MainWindow(QWidget *parent)
     });
     connect(m_plot, &ExitPlot::followLiveChanged, m_follow, &QAction::setChecked);
     resize(1280, 800);
+    restoreSettings();
     updateActions();
     updateStatus();
+}
+
+void MainWindow::restoreSettings()
+{
+    QSettings settings;
+    if (const auto geometry = settings.value(QStringLiteral("window/geometry")).toByteArray(); !geometry.isEmpty())
+        restoreGeometry(geometry);
+    if (const auto state = settings.value(QStringLiteral("window/state")).toByteArray(); !state.isEmpty())
+        restoreState(state);
+    m_follow->setChecked(settings.value(QStringLiteral("view/followLive"), true).toBool());
+    m_logScale->setChecked(settings.value(QStringLiteral("view/logScale"), false).toBool());
+    m_subtractOwn->setChecked(settings.value(QStringLiteral("view/subtractOwn"), false).toBool());
+}
+
+void MainWindow::saveSettings() const
+{
+    QSettings settings;
+    settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
+    settings.setValue(QStringLiteral("window/state"), saveState());
+    settings.setValue(QStringLiteral("view/followLive"), m_follow->isChecked());
+    settings.setValue(QStringLiteral("view/logScale"), m_logScale->isChecked());
+    settings.setValue(QStringLiteral("view/subtractOwn"), m_subtractOwn->isChecked());
+}
+
+void MainWindow::closeEvent(QCloseEvent *event)
+{
+    saveSettings();
+    QMainWindow::closeEvent(event);
 }
 
 MainWindow::~MainWindow()

@@ -10,6 +10,7 @@
 #include <memory>
 
 class QAction;
+class QCloseEvent;
 class QLabel;
 class QProgressBar;
 class QTableView;
@@ -70,7 +71,14 @@ Q_SIGNALS:
     void recordingEnded(qint64 runId, bool ok);
     void runShown(qint64 runId);
 
+protected:
+    void closeEvent(QCloseEvent *event) override;
+
 private:
+    // Window layout and view options, kept in the user's settings across restarts.
+    void restoreSettings();
+    void saveSettings() const;
+
     void createActions();
     void refreshRunList();
     void updateActions();

@@ -1,16 +1,21 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "exitplot.h"
 #include "recording/sourcespec.h"
+#include "hostpanel.h"
 #include "mainwindow.h"
 #include "qcustomplot_wrapper.h"
 #include "recording/recordingsession.h"
 #include "runlistmodel.h"
+#include "savedconnections.h"
 #include "spanmodel.h"
 #include "streamfixture.h"
 #include "userprompts.h"
 
 #include <QAbstractItemModelTester>
 #include <QAction>
+#include <QComboBox>
+#include <QDockWidget>
+#include <QSettings>
 #include <QElapsedTimer>
 #include <QFile>
 #include <QTcpServer>
@@ -442,6 +447,49 @@ private Q_SLOTS:
         QCOMPARE(spans.data(spans.index(0, SpanModel::CyclesPerExitColumn), Qt::EditRole).toDouble(), 3000.0);
         spans.setSpans({t});
         QCOMPARE(spans.rowCount(), 1);
+    }
+
+    // Layout, view options and the hosts connected to come back after a restart; the lab is the
+    // standing first entry of the saved connections.
+    void settingsSurviveARestart()
+    {
+        QSettings().clear();
+        SavedConnections::forgetAll();
+        const auto uri = QStringLiteral("qemu+ssh://ada@l1.example:2222/system?keyfile=/k/id&known_hosts=/k/kh");
+        {
+            MainWindow window;
+            window.show();
+            window.findChild<QAction *>(QStringLiteral("logScale"))->setChecked(true);
+            window.findChild<QAction *>(QStringLiteral("subtractOwn"))->setChecked(true);
+            window.findChild<QAction *>(QStringLiteral("showDeployment"))->trigger();
+            SavedConnections::remember(uri); // what a successful connect does
+            window.close();
+        }
+        MainWindow again;
+        again.show();
+        QVERIFY(again.findChild<QAction *>(QStringLiteral("logScale"))->isChecked());
+        QVERIFY(again.findChild<QAction *>(QStringLiteral("subtractOwn"))->isChecked());
+        QVERIFY(again.findChild<QDockWidget *>(QStringLiteral("deployment"))->isVisible());
+        QCOMPARE(again.hostPanel()->uri(), uri);
+        auto saved = again.hostPanel()->findChild<QComboBox *>(QStringLiteral("savedConnections"));
+        QVERIFY(saved);
+        QCOMPARE(saved->count(), 3); // "Saved…", the lab, the host
+        QVERIFY(saved->itemText(1).contains(QLatin1String("lab")));
+        QCOMPARE(saved->itemText(2), QStringLiteral("ada@l1.example:2222"));
+        again.hostPanel()->setUri(QString());
+        saved->setCurrentIndex(2);
+        Q_EMIT saved->activated(2);
+        QCOMPARE(again.hostPanel()->uri(), uri);
+
+        // The most recent comes first, nothing twice, at most MaxEntries.
+        for (int i = 0; i < SavedConnections::MaxEntries + 3; ++i)
+            SavedConnections::remember(QStringLiteral("qemu+ssh://root@h%1/system").arg(i));
+        SavedConnections::remember(QStringLiteral("qemu+ssh://root@h5/system"));
+        const auto entries = SavedConnections::entries();
+        QCOMPARE(entries.size(), SavedConnections::MaxEntries + 1);
+        QVERIFY(entries.first().isLab());
+        QCOMPARE(entries.at(1).name, QStringLiteral("root@h5"));
+        QCOMPARE(std::count_if(entries.begin(), entries.end(), [](const auto &e) { return e.name == QLatin1String("root@h5"); }), 1);
     }
 };
 
