@@ -77,6 +77,9 @@ show_guest_logs() {
     timeout 30 "$labctl" ssh 'cat /proc/loadavg; top -b -n 1 | head -n 15' </dev/null >&2 2>&1 || true
 }
 
+# The deployment's host script, run on L1 directly: to put L1 back to stock after a failed test.
+hostctl_on_l1() { timeout 300 "$labctl" ssh "sh -s -- $*" <"$hostctl"; }
+
 mapfile -t aargs < <(agent_args)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -200,8 +203,8 @@ deploy-reload)
     # came with it records the host; revert, verified stock, probe gone.
     uri=$("$labctl" uri)
     l1() { timeout 120 "$labctl" ssh "$@" </dev/null; }
-    trap 'l1 "sh -s -- revert" <"$hostctl" >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
-    [[ -z $(l1 'ls /lib/modules/$(uname -r)/updates/exitscope 2>/dev/null') ]] || l1 "sh -s -- revert" <"$hostctl"
+    trap 'hostctl_on_l1 revert >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
+    [[ -z $(l1 'ls /lib/modules/$(uname -r)/updates/exitscope 2>/dev/null') ]] || hostctl_on_l1 revert
     l1 'modprobe -r kvm_amd kvm; modprobe kvm_amd' || true
     rc=0
     "$cli" deploy --connect "$uri" --activate reload 2>&1 | tee "$work/deploy.out" || rc=${PIPESTATUS[0]}
@@ -244,7 +247,7 @@ deploy-faults)
         grep -qE "$3" "$work/out" || fail "$1: the messages do not say '$3'"
         echo "== $1: exit $rc, as expected"
     }
-    trap 'virsh -q -c "$uri" destroy exitscope-l2 </dev/null >/dev/null 2>&1 || true; l1 "sh -s -- revert" <"$hostctl" >/dev/null 2>&1 || true; l1 "modprobe -r kvm_amd kvm; modprobe kvm_amd" >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
+    trap 'virsh -q -c "$uri" destroy exitscope-l2 </dev/null >/dev/null 2>&1 || true; hostctl_on_l1 revert >/dev/null 2>&1 || true; l1 "modprobe -r kvm_amd kvm; modprobe kvm_amd" >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
 
     # A host key other than the pinned one: refused before anything is sent.
     ssh-keygen -q -t ed25519 -N '' -f "$work/other" >/dev/null
@@ -296,7 +299,7 @@ deploy-reboot)
     # by reboot, verified stock.
     uri=$("$labctl" uri)
     l1() { timeout 120 "$labctl" ssh "$@" </dev/null; }
-    trap 'l1 "sh -s -- revert" <"$hostctl" >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
+    trap 'hostctl_on_l1 revert >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
     boot1=$(l1 cat /proc/sys/kernel/random/boot_id)
     rc=0
     "$cli" deploy --connect "$uri" --activate reboot --reboot-timeout 10 >"$work/out" 2>&1 || rc=$?; cat "$work/out"
