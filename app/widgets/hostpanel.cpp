@@ -3,6 +3,8 @@
 
 #include "domainlistmodel.h"
 #include "savedconnections.h"
+#include "ssh/hostkeycheck.h"
+#include "userprompts.h"
 #include "virt/hostcontroller.h"
 
 #include <QComboBox>
@@ -39,6 +41,7 @@ HostPanel::HostPanel(HostController *host, QWidget *parent)
     , m_amount(new QSpinBox(this))
     , m_markText(new QLineEdit(this))
     , m_run(new QPushButton(tr("Run in guest"), this))
+    , m_keyCheck(new HostKeyCheck(this))
 {
     m_uri->setPlaceholderText(QStringLiteral("qemu+ssh://root@host/system?keyfile=…"));
     m_uri->setToolTip(tr("libvirt URI of the L1 host"));
@@ -108,6 +111,7 @@ HostPanel::HostPanel(HostController *host, QWidget *parent)
                                                        "qemu+ssh://root@host/system?keyfile=/path/to/key"));
             return;
         }
+        m_offerKeyFor.clear();
         m_host->connectTo(m_uri->text().trimmed());
     });
     // Also for connects the panel did not start (MainWindow::connectToHost()). The label names the
@@ -119,15 +123,78 @@ HostPanel::HostPanel(HostController *host, QWidget *parent)
         updateButtons();
     });
     connect(m_host, &HostController::connectCancelled, this, [this] {
+        m_offerKeyFor.clear();
         m_hostLabel->setText(tr("Not connected."));
         m_connect->setText(tr("Connect"));
         m_connect->setEnabled(true);
         updateButtons();
     });
     connect(m_saved, &QComboBox::activated, this, &HostPanel::useSaved);
+    connect(m_keyCheck, &HostKeyCheck::checked, this,
+            [this](SshError code, const QString &fingerprint, const QString &message, const QString &details) {
+                const auto uri = m_checkingUri;
+                const auto failedMessage = m_failedMessage;
+                const auto failedDetails = m_failedDetails;
+                SshTarget target;
+                QString ignored;
+                SshTarget::fromLibvirtUri(uri, &target, &ignored);
+                const auto finish = [this](const QString &label) {
+                    m_checkingUri.clear();
+                    m_hostLabel->setText(label);
+                    m_connect->setEnabled(true);
+                    updateButtons();
+                };
+                switch (code) {
+                case SshError::None:
+                    // The key is known: the failure was something else, as libvirt said.
+                    finish(failedMessage);
+                    Q_EMIT errorOccurred(failedMessage, failedDetails);
+                    return;
+                case SshError::HostKeyUnknown: {
+                    const auto question =
+                        tr("%1 is new to this machine. Its SSH host key has the fingerprint\n\n%2\n\nCompare it with the "
+                           "host's own (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub on the host). Trust this key "
+                           "and connect? It is then recorded in %3, and a different key later is refused.")
+                            .arg(target.display(), fingerprint,
+                                 target.knownHostsFile.isEmpty() ? tr("your known_hosts") : target.knownHostsFile);
+                    auto prompts = m_prompts ? m_prompts() : nullptr;
+                    const bool yes = prompts ? prompts->confirm(this, tr("Trust a new host?"), question)
+                                             : QMessageBox::question(this, tr("Trust a new host?"), question) == QMessageBox::Yes;
+                    if (!yes) {
+                        finish(tr("Not connected: the host key of %1 was not trusted.").arg(target.display()));
+                        return;
+                    }
+                    m_hostLabel->setText(tr("Recording the host key of %1…").arg(target.display()));
+                    m_keyCheck->trust(target);
+                    return;
+                }
+                case SshError::HostKeyChanged:
+                    finish(message);
+                    Q_EMIT errorOccurred(message, details);
+                    return;
+                default:
+                    finish(failedMessage);
+                    Q_EMIT errorOccurred(failedMessage, failedDetails);
+                    return;
+                }
+            });
+    connect(m_keyCheck, &HostKeyCheck::trusted, this, [this](bool ok, const QString &message, const QString &details) {
+        const auto uri = m_checkingUri;
+        m_checkingUri.clear();
+        if (!ok) {
+            m_hostLabel->setText(message);
+            m_connect->setEnabled(true);
+            updateButtons();
+            Q_EMIT errorOccurred(message, details);
+            return;
+        }
+        m_offerKeyFor = uri; // once: a second failure is reported as it is
+        m_host->connectTo(uri);
+    });
     connect(m_host, &HostController::connected, this, [this] {
         const auto &h = m_host->host();
         SavedConnections::remember(h.uri);
+        m_offerKeyFor.clear();
         fillSaved();
         m_hostLabel->setText(tr("%1: %2 %3, libvirt %4").arg(h.hostname, h.hypervisor, h.hypervisorVersion, h.libvirtVersion));
         m_connect->setText(tr("Disconnect"));
@@ -141,6 +208,14 @@ HostPanel::HostPanel(HostController *host, QWidget *parent)
         updateButtons();
     });
     connect(m_host, &HostController::connectionFailed, this, [this](const QString &message, const QString &details) {
+        // libvirt cannot ask the user about a host key it does not know: look at the key here, and
+        // offer it for trust, when the SSH session is what failed.
+        const auto kind = m_host->lastConnectFailure();
+        if ((kind == LibvirtFailure::Kind::SshSession || kind == LibvirtFailure::Kind::HostKeyRejected
+             || kind == LibvirtFailure::Kind::AuthFailed)
+            && m_offerKeyFor.isEmpty() && offerHostKey(m_uri->text().trimmed(), message, details))
+            return;
+        m_offerKeyFor.clear();
         m_hostLabel->setText(message);
         m_connect->setText(tr("Connect"));
         m_connect->setEnabled(true);
@@ -180,6 +255,23 @@ HostPanel::HostPanel(HostController *host, QWidget *parent)
         Q_EMIT agentCommandRequested(verb + QLatin1Char(' ') + argument);
     });
     updateButtons();
+}
+
+bool HostPanel::offerHostKey(const QString &uri, const QString &message, const QString &details)
+{
+    SshTarget target;
+    QString notSsh;
+    if (!SshTarget::fromLibvirtUri(uri, &target, &notSsh))
+        return false;
+    m_checkingUri = uri;
+    m_failedMessage = message;
+    m_failedDetails = details;
+    m_hostLabel->setText(tr("Checking the SSH host key of %1…").arg(target.display()));
+    m_connect->setText(tr("Connect"));
+    m_connect->setEnabled(false);
+    updateButtons();
+    m_keyCheck->check(target);
+    return true;
 }
 
 void HostPanel::fillSaved()
@@ -252,7 +344,7 @@ void HostPanel::updateButtons()
 {
     const bool connected = m_host->isConnected() && !m_hostBusy;
     const auto d = m_model->domain(m_view->currentIndex().row());
-    m_uri->setEnabled(!m_host->isConnected() && !m_host->isConnecting() && !m_hostBusy);
+    m_uri->setEnabled(!m_host->isConnected() && !m_host->isConnecting() && !m_hostBusy && m_checkingUri.isEmpty());
     m_saved->setEnabled(m_uri->isEnabled());
     m_start->setEnabled(connected && d && d->canStart());
     m_shutdown->setEnabled(connected && d && d->canShutdown());

@@ -3,6 +3,8 @@
 
 #include <QWidget>
 
+#include <functional>
+
 class QComboBox;
 class QLabel;
 class QLineEdit;
@@ -14,6 +16,8 @@ namespace ExitScope {
 
 class DomainListModel;
 class HostController;
+class HostKeyCheck;
+class UserPrompts;
 
 // Connects to an L1 host over libvirt and drives its guests: start, shut down, force off, and
 // record a guest's agent (optionally starting the guest, to catch its boot). While the agent is being
@@ -32,6 +36,8 @@ public:
     // While a deployment changes the host's KVM (or reboots it), guests cannot be driven.
     void setHostBusy(bool busy);
     DomainListModel *model() const { return m_model; }
+    // Who answers the panel's questions (trust a new host key?); default: Qt's dialogs.
+    void setPromptsProvider(std::function<UserPrompts *()> provider) { m_prompts = std::move(provider); }
 
 Q_SIGNALS:
     // Record the agent of this guest; startGuest: start it first, so that the run covers its boot.
@@ -43,6 +49,9 @@ Q_SIGNALS:
 
 private:
     void fillSaved();
+    // After a failed connect over SSH: a host key not on record is shown for the user to trust, and
+    // the connect tried again. False when the URI does not go over SSH.
+    bool offerHostKey(const QString &uri, const QString &message, const QString &details);
     void useSaved(int index);
     void updateButtons();
     void forceOff();
@@ -66,6 +75,12 @@ private:
     QPushButton *m_run;
     bool m_agentRecording = false;
     bool m_hostBusy = false;
+    HostKeyCheck *m_keyCheck;
+    std::function<UserPrompts *()> m_prompts;
+    QString m_checkingUri;
+    QString m_failedMessage;
+    QString m_failedDetails;
+    QString m_offerKeyFor; // a connect retried after trusting a key
 };
 
 } // namespace ExitScope

@@ -89,6 +89,7 @@ MainWindow::MainWindow(QWidget *parent)
     addDockWidget(Qt::RightDockWidgetArea, deployDock);
     deployDock->hide(); // View ▸ Deployment, or the Host menu's Deploy
     m_deployPanel->setUriProvider([this] { return m_hostPanel->uri(); });
+    m_hostPanel->setPromptsProvider([this] { return m_prompts.get(); });
     connect(m_deployPanel, &DeployPanel::errorOccurred, this, &MainWindow::reportError);
     connect(m_deployPanel, &DeployPanel::hostBusyChanged, m_hostPanel, &HostPanel::setHostBusy);
     connect(m_deployPanel, &DeployPanel::deploymentFinished, this, [this] {

@@ -78,7 +78,25 @@ QString SshSession::sessionError() const
     return m_session ? QString::fromUtf8(ssh_get_error(m_session)) : QString();
 }
 
-bool SshSession::open(SshFailure *failure, long connectTimeoutSeconds)
+bool SshSession::checkHostKey(SshFailure *failure, long connectTimeoutSeconds)
+{
+    m_stopAfterHostKey = true;
+    const bool ok = open(failure, connectTimeoutSeconds);
+    m_stopAfterHostKey = false;
+    close();
+    return ok;
+}
+
+bool SshSession::openAcceptingNewKey(SshFailure *failure, long connectTimeoutSeconds)
+{
+    m_stopAfterHostKey = true;
+    const bool ok = open(failure, connectTimeoutSeconds, HostKeyPolicy::AcceptNew);
+    m_stopAfterHostKey = false;
+    close();
+    return ok;
+}
+
+bool SshSession::open(SshFailure *failure, long connectTimeoutSeconds, HostKeyPolicy policy)
 {
     close();
     m_session = ssh_new();
@@ -120,6 +138,14 @@ bool SshSession::open(SshFailure *failure, long connectTimeoutSeconds)
         return false;
     case SSH_KNOWN_HOSTS_UNKNOWN:
     case SSH_KNOWN_HOSTS_NOT_FOUND:
+        if (policy == HostKeyPolicy::AcceptNew) {
+            if (ssh_session_update_known_hosts(m_session) == SSH_OK)
+                break;
+            *failure = fail(SshError::HostKeyCheckFailed, tr("Cannot record the SSH host key of %1 in %2").arg(where, knownHostsName),
+                            sessionError());
+            close();
+            return false;
+        }
         *failure = fail(SshError::HostKeyUnknown, tr("%1 is not a known SSH host: refusing to connect").arg(where),
                         tr("Its key has the fingerprint %1. Check it on the host (ssh-keygen -lf "
                            "/etc/ssh/ssh_host_ed25519_key.pub) and add the host to %2, e.g. with ssh-keyscan.")
@@ -132,6 +158,8 @@ bool SshSession::open(SshFailure *failure, long connectTimeoutSeconds)
         return false;
     }
 
+    if (m_stopAfterHostKey)
+        return true;
     int auth = SSH_AUTH_DENIED;
     if (!m_target.keyFile.isEmpty()) {
         ssh_key key = nullptr;

@@ -50,8 +50,18 @@ public:
     SshSession(const SshSession &) = delete;
     SshSession &operator=(const SshSession &) = delete;
 
+    enum class HostKeyPolicy {
+        KnownOnly, // the key must be on record
+        AcceptNew, // a host with no key on record has its key recorded (trust on first use, asked
+                   // for by the user who saw its fingerprint); a changed key is refused all the same
+    };
     // Connects, checks the host key and authenticates; connectTimeoutSeconds bounds each network step.
-    bool open(SshFailure *failure, long connectTimeoutSeconds = 15);
+    bool open(SshFailure *failure, long connectTimeoutSeconds = 15, HostKeyPolicy policy = HostKeyPolicy::KnownOnly);
+    // Only the first steps of open(): connect and check the host key, no login. For showing a new
+    // host's fingerprint before the user trusts it.
+    bool checkHostKey(SshFailure *failure, long connectTimeoutSeconds = 15);
+    // checkHostKey() that records the key of a host with none on record (HostKeyPolicy::AcceptNew).
+    bool openAcceptingNewKey(SshFailure *failure, long connectTimeoutSeconds = 15);
     bool isOpen() const { return m_open; }
     void close();
 
@@ -89,6 +99,7 @@ private:
     ssh_session_struct *m_session = nullptr;
     QString m_fingerprint;
     bool m_open = false;
+    bool m_stopAfterHostKey = false;
 };
 
 } // namespace ExitScope

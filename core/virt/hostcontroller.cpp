@@ -332,6 +332,7 @@ void HostController::adoptOnWorker(const std::shared_ptr<ConnectAttempt> &attemp
             if (m_attempt != attempt)
                 return;
             endAttempt();
+            m_lastConnectFailure = attempt->failure.kind();
             Q_EMIT connectionFailed(tr("Cannot connect to %1").arg(displayName(attempt->uri)), attempt->failure.details());
         });
         return;
@@ -458,6 +459,7 @@ void HostController::connectTimedOut()
         return;
     const auto host = displayName(m_attempt->uri);
     abandonAttempt();
+    m_lastConnectFailure = LibvirtFailure::Kind::Unreachable;
     Q_EMIT connectionFailed(tr("Cannot connect to %1: no answer within %2 s").arg(host).arg(m_connectTimeout),
                             tr("libvirt did not finish connecting to %1 in time. Check that the host is up and "
                                "reachable at this address and port, that sshd and libvirtd run there, and that no "
@@ -557,6 +559,7 @@ void HostController::lostOnWorker(quint64 generation, const QString &reason)
         m_followsEvents = false;
         m_domains.clear();
         Q_EMIT domainsChanged();
+        m_lastConnectFailure = LibvirtFailure::Kind::ConnectionClosed;
         Q_EMIT connectionFailed(tr("Lost the connection to %1").arg(displayName(m_host.uri)), reason);
         Q_EMIT disconnected();
     });

@@ -4,6 +4,7 @@
 #include "virt/domainaction.h"
 #include "virt/domainevent.h"
 #include "virt/domaininfo.h"
+#include "virt/libvirtfailure.h"
 
 #include <QElapsedTimer>
 #include <QObject>
@@ -53,6 +54,8 @@ public:
     // For the next connectTo(), and for one under way.
     void setConnectTimeout(int seconds);
     int connectTimeout() const { return m_connectTimeout; }
+    // What the last failed connect ran into, by libvirt's codes (Other for a timeout or a lost connection).
+    LibvirtFailure::Kind lastConnectFailure() const { return m_lastConnectFailure; }
     bool isConnecting() const { return m_attempt != nullptr; }
     // The host being connected to, as displayName() shows it; empty when not connecting.
     QString connectingTo() const;
@@ -82,6 +85,7 @@ Q_SIGNALS:
     void connected();
     void connectCancelled();
     void disconnected();
+    // lastConnectFailure() says what kind of failure it was.
     void connectionFailed(const QString &message, const QString &details);
     void domainsChanged();
     // After domainsChanged() for the same event, so that domain() tells the new state.
@@ -91,6 +95,7 @@ Q_SIGNALS:
                       const QString &details);
 
 private:
+    LibvirtFailure::Kind m_lastConnectFailure = LibvirtFailure::Kind::Other;
     struct ConnectAttempt;
     struct EventRelay;
 

@@ -3,6 +3,9 @@
 // the host, up to the point where a deployment would change it), and the main window's way to it.
 #include "../ssh/loopbacksshd.h"
 #include "deploypanel.h"
+#include "hostpanel.h"
+#include "userprompts.h"
+#include "virt/hostcontroller.h"
 #include "mainwindow.h"
 
 #include <QAction>
@@ -11,6 +14,7 @@
 #include <QPlainTextEdit>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QSettings>
 #include <QSignalSpy>
 #include <QSysInfo>
 #include <QTest>
@@ -37,6 +41,7 @@ private:
 private Q_SLOTS:
     void initTestCase()
     {
+        QSettings().clear(); // every run starts from no settings (the test has a configuration folder of its own)
         const auto problem = m_sshd.start();
         QVERIFY2(problem.isEmpty(), qPrintable(problem));
     }
@@ -107,6 +112,57 @@ private Q_SLOTS:
         QCOMPARE(errors.size(), 1);
         QCOMPARE(errors.first().at(0).toString(), QStringLiteral("Which host?"));
         QVERIFY(!panel.isRunning());
+    }
+
+    // Connecting to a host whose key is not on record shows its fingerprint and records the key only
+    // when the user trusts it; a changed key is refused without a question.
+    void aNewHostKeyIsShownAndRecordedOnlyWhenTrusted()
+    {
+        struct Answers : UserPrompts
+        {
+            bool answer = false;
+            QStringList questions;
+            bool confirm(QWidget *, const QString &, const QString &question) override
+            {
+                questions << question;
+                return answer;
+            }
+        } answers;
+        HostController host;
+        HostPanel panel(&host);
+        panel.setPromptsProvider([&] { return &answers; });
+        const auto knownHosts = m_sshd.path(QStringLiteral("trust_known_hosts"));
+        QFile::remove(knownHosts);
+        QVERIFY(QFile(knownHosts).open(QIODevice::WriteOnly));
+        const auto uri = m_sshd.uri(QStringLiteral("trust_known_hosts"));
+        panel.setUri(uri);
+        auto connectButton = panel.findChildren<QPushButton *>().first();
+        QCOMPARE(connectButton->text(), QStringLiteral("Connect"));
+
+        QSignalSpy errors(&panel, &HostPanel::errorOccurred);
+        QTest::mouseClick(connectButton, Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(answers.questions.size(), 1, 30000);
+        QVERIFY2(answers.questions.first().contains(QLatin1String("SHA256:")), qPrintable(answers.questions.first()));
+        QTRY_VERIFY_WITH_TIMEOUT(connectButton->isEnabled(), 10000);
+        QCOMPARE(QFileInfo(knownHosts).size(), 0); // not trusted: nothing recorded
+        QVERIFY(!host.isConnecting() && !host.isConnected());
+
+        answers.answer = true;
+        QTest::mouseClick(connectButton, Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(answers.questions.size(), 2, 30000);
+        // Recorded, then libvirt is asked (there is none behind this sshd: that connect fails).
+        QTRY_VERIFY_WITH_TIMEOUT(QFileInfo(knownHosts).size() > 0, 30000);
+        QTRY_VERIFY_WITH_TIMEOUT(host.isConnecting() || !errors.isEmpty(), 30000);
+        host.cancelConnect();
+
+        // A changed key: refused at once, no question.
+        errors.clear();
+        panel.setUri(m_sshd.uri(QStringLiteral("changed_known_hosts")));
+        QTRY_VERIFY_WITH_TIMEOUT(connectButton->isEnabled() && connectButton->text() == QLatin1String("Connect"), 30000);
+        QTest::mouseClick(connectButton, Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(!errors.isEmpty(), 30000);
+        QVERIFY2(errors.last().at(0).toString().contains(QLatin1String("not the one on record")), qPrintable(errors.last().at(0).toString() + QLatin1Char('|') + errors.last().at(1).toString()));
+        QCOMPARE(answers.questions.size(), 2);
     }
 
     void theHostMenuOpensThePanel()

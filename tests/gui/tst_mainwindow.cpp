@@ -103,6 +103,7 @@ private:
 private Q_SLOTS:
     void initTestCase()
     {
+        QSettings().clear(); // every run starts from no settings (the test has a configuration folder of its own)
         QVERIFY(m_dir.isValid());
         m_recording = m_dir.filePath(QStringLiteral("fixture.exs"));
         QVERIFY(TestFixture::writeStream(m_recording, TestFixture::makeStream()));
