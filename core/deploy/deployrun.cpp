@@ -249,6 +249,7 @@ bool DeployRun::deploy()
     QString modulesDir;
     if (!build(&modulesDir) || cancelled(DeployStage::Upload))
         return false;
+    m_modulesDir = modulesDir;
     if (!upload(modulesDir) || cancelled(DeployStage::Install))
         return false;
     if (!install())
@@ -429,7 +430,8 @@ bool DeployRun::install()
 {
     beginStage(DeployStage::Install);
     HostResult result;
-    const auto series = QFileInfo(m_options.modulesDir.isEmpty() ? m_options.kernelPatchDir : m_options.modulesDir).fileName();
+    // The build's cache name (release and the key of the series), or the directory the user gave.
+    const auto series = QFileInfo(m_modulesDir).fileName();
     if (!hostctl(DeployStage::Install,
                  {QStringLiteral("install"), m_host.vendorModuleFile(), m_options.leavesOn ? QStringLiteral("1") : QStringLiteral("0"), series},
                  InstallTimeoutSeconds, &result))

@@ -71,6 +71,7 @@ private:
     std::unique_ptr<SshSession> m_ssh;
     std::atomic_bool &m_cancel;
     HostInspection m_host;
+    QString m_modulesDir;
     DeployFailure m_failure;
     bool m_rolledBack = false;
     bool m_stageOpen = false;
