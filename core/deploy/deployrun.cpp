@@ -239,7 +239,7 @@ bool DeployRun::deploy()
         } else {
             log(DeployStage::Build, tr("would use the modules in %1").arg(m_options.modulesDir));
         }
-        log(DeployStage::Build, tr("would upload kvm.ko, %1 and exitscope-probe to /var/tmp/exitscope-staging").arg(m_host.vendorModuleFile()));
+        log(DeployStage::Build, tr("would upload kvm.ko, %1 and exitscope-probe to /var/lib/exitscope-deploy/staging").arg(m_host.vendorModuleFile()));
         log(DeployStage::Build, tr("would install them under /lib/modules/%1/updates/exitscope and %2, with the leaves %3")
                                     .arg(m_host.release, HostLibDir, m_options.leavesOn ? tr("on") : tr("off")));
         log(DeployStage::Build, tr("would activate by %1 and verify; nothing was changed").arg(activationName(m_options.activation)));
@@ -376,7 +376,7 @@ bool DeployRun::upload(const QString &modulesDir)
     if (result.status != 0)
         return fail(DeployStage::Upload, DeployError::UploadFailed, tr("Cannot make a staging directory on %1").arg(m_target.display()),
                     QString(), result.errors);
-    const QString staging = QStringLiteral("/var/tmp/exitscope-staging/");
+    const QString staging = QStringLiteral("/var/lib/exitscope-deploy/staging/");
 
     QTemporaryDir local;
     if (!local.isValid())

@@ -199,7 +199,7 @@ private Q_SLOTS:
             QVERIFY2(outcome.failure.advice.contains(QLatin1String("The series serves")), qPrintable(outcome.failure.advice));
         }
         QVERIFY(!outcome.stages.contains(DeployStage::Upload));
-        QVERIFY(!QFileInfo::exists(QStringLiteral("/var/tmp/exitscope-staging")));
+        QVERIFY(!QFileInfo::exists(QStringLiteral("/var/lib/exitscope-deploy")));
     }
 };
 
