@@ -151,11 +151,14 @@ int CommandLine::run(const QStringList &arguments)
     const QCommandLineOption rebootTimeout(QStringLiteral("reboot-timeout"),
                                            QStringLiteral("deploy --activate reboot: how long to wait for the host (default 300 s)."),
                                            QStringLiteral("seconds"));
+    const QCommandLineOption acceptNewHostKey(QStringLiteral("accept-new-host-key"),
+                                              QStringLiteral("deploy: a host whose SSH key is not on record yet has it recorded "
+                                                             "(its fingerprint is printed); a changed key is refused all the same."));
     const QCommandLineOption installAgent(QStringLiteral("install-agent"),
                                           QStringLiteral("deploy: also put this exitscope-agent on the host, for guest images."),
                                           QStringLiteral("path"));
     parser.addOptions({store, file, command, connectTo, agent, boot, probe, rate, paced, speed, duration, wait, send, saveStream, csv, png, pdf, size, subtractOwn, name, notes, host,
-                       kernel, guest, quiet, activate, revert, dryRun, await, stopGuests, leaves, modules, rebootTimeout, installAgent});
+                       kernel, guest, quiet, activate, revert, dryRun, await, stopGuests, leaves, modules, rebootTimeout, installAgent, acceptNewHostKey});
 
     if (!parser.parse(arguments))
         return usageError(parser.errorText());
@@ -238,6 +241,7 @@ int CommandLine::run(const QStringList &arguments)
         options.leavesOn = parser.value(leaves) == QLatin1String("on");
         options.modulesDir = parser.value(modules);
         options.agentBinary = parser.value(installAgent);
+        options.acceptNewHostKey = parser.isSet(acceptNewHostKey);
         if (parser.isSet(rebootTimeout)) {
             bool ok = false;
             options.rebootTimeoutSeconds = parser.value(rebootTimeout).toInt(&ok);

@@ -22,6 +22,7 @@ struct DeployOptions
     bool dryRun = false;     // inspect and say what would be done; change nothing
     bool stopGuests = false; // a reload shuts the running guests down first (else it is refused)
     bool leavesOn = true;    // the CPUID leaves' switch (kvm.cpuid_exit_stats) written with the modules
+    bool acceptNewHostKey = false; // record the key of a host with none on record (never a changed one)
     QString modulesDir;      // modules built elsewhere; empty: build them here
     QString kernelPatchDir;  // empty: ModuleBuilder::defaultKernelPatchDir()
     QString cacheRoot;       // empty: ModuleBuilder::defaultCacheRoot()

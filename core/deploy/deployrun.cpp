@@ -158,7 +158,8 @@ bool DeployRun::connect(DeployStage stage)
         return true;
     m_ssh = std::make_unique<SshSession>(m_target);
     SshFailure failure;
-    if (!m_ssh->open(&failure))
+    if (!m_ssh->open(&failure, 15,
+                     m_options.acceptNewHostKey ? SshSession::HostKeyPolicy::AcceptNew : SshSession::HostKeyPolicy::KnownOnly))
         return failSsh(stage, failure);
     log(stage, tr("connected to %1 (host key %2)").arg(m_target.display(), m_ssh->hostKeyFingerprint()));
     return true;

@@ -176,6 +176,30 @@ private Q_SLOTS:
         QVERIFY(outcome.failure.message.contains(QLatin1String("not the one on record")));
     }
 
+    void aNewHostKeyIsRecordedOnlyWhenAsked()
+    {
+        const auto knownHosts = m_sshd.path(QStringLiteral("deploy_known_hosts"));
+        QFile::remove(knownHosts);
+        QVERIFY(QFile(knownHosts).open(QIODevice::WriteOnly));
+        DeployOptions options;
+        options.uri = m_sshd.uri(QStringLiteral("deploy_known_hosts"));
+        options.probeBinary = QStringLiteral("/bin/true");
+        options.dryRun = true;
+        auto outcome = runPipeline(options);
+        QCOMPARE(outcome.failure.code, DeployError::HostKeyRefused);
+        QVERIFY(outcome.failure.message.contains(QLatin1String("not a known SSH host")));
+        QCOMPARE(QFileInfo(knownHosts).size(), 0);
+        options.acceptNewHostKey = true;
+        outcome = runPipeline(options);
+        QVERIFY(outcome.failure.code != DeployError::HostKeyRefused);
+        QCOMPARE(outcome.host.release, QSysInfo::kernelVersion()); // it got in and inspected
+        QVERIFY(QFileInfo(knownHosts).size() > 0);
+        // Recorded: the next time it is known, without asking.
+        options.acceptNewHostKey = false;
+        outcome = runPipeline(options);
+        QCOMPARE(outcome.host.release, QSysInfo::kernelVersion());
+    }
+
     void inspectsThisMachineAndGoesNoFurtherInADryRun()
     {
         // This machine, reached over SSH, is the host: what the host script reports must be its own.
