@@ -158,7 +158,7 @@ bool ModuleBuilder::build(const Request &request, QString *directory, bool *from
         return true;
     }
 
-    const auto temporary = out + QStringLiteral(".tmp");
+    const QString temporary = out + QStringLiteral(".tmp");
     QDir(temporary).removeRecursively();
     QDir().mkpath(temporary);
     QProcess process;
