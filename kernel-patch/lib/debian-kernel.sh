@@ -118,7 +118,7 @@ dk_apply_patches() {
 	for p in "${list[@]}"; do
 		if ! patch -d "$tree" -p1 --forward --batch --fuzz=0 --quiet <"$p" >"$tree/.patch-log" 2>&1; then
 			cat "$tree/.patch-log" >&2
-			die "patch $(basename "$p") does not apply to $tree; the series targets Debian linux-source-6.1 $(cat "$patches/BASE" 2>/dev/null || echo '(see BASE)'); use a matching source or refresh the series"
+			die "patch $(basename "$p") does not apply to $tree; the series targets $(cat "$patches/BASE" 2>/dev/null || echo '(see BASE)'); use a matching source or refresh the series"
 		fi
 	done
 	rm -f "$tree/.patch-log"
