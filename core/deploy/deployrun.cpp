@@ -12,6 +12,7 @@
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
+#include <QProcess>
 #include <QTemporaryDir>
 #include <QThread>
 
@@ -393,8 +394,23 @@ bool DeployRun::upload(const QString &modulesDir)
         QString name;
         int mode;
     };
-    QList<Upload> files{{QDir(modulesDir).filePath(QStringLiteral("kvm.ko")), QStringLiteral("kvm.ko"), 0644},
-                        {QDir(modulesDir).filePath(m_host.vendorModuleFile()), m_host.vendorModuleFile(), 0644},
+    // The modules without their debug information, as Debian ships its own: a fifth of the size to send
+    // (the module's srcversion and vermagic do not change).
+    QStringList modules;
+    for (const auto &name : {QStringLiteral("kvm.ko"), m_host.vendorModuleFile()}) {
+        const auto built = QDir(modulesDir).filePath(name);
+        const auto stripped = local.filePath(name);
+        QProcess strip;
+        strip.start(QStringLiteral("strip"), {QStringLiteral("--strip-debug"), QStringLiteral("-o"), stripped, built});
+        if (strip.waitForFinished(120000) && strip.exitStatus() == QProcess::NormalExit && strip.exitCode() == 0) {
+            modules << stripped;
+        } else {
+            log(DeployStage::Upload, tr("cannot strip %1 (%2); sending it whole").arg(name, QString::fromLocal8Bit(strip.readAllStandardError()).trimmed()));
+            modules << built;
+        }
+    }
+    QList<Upload> files{{modules.at(0), QStringLiteral("kvm.ko"), 0644},
+                        {modules.at(1), m_host.vendorModuleFile(), 0644},
                         {m_options.probeBinary, QStringLiteral("exitscope-probe"), 0755},
                         {script.fileName(), QStringLiteral("exitscope-hostctl"), 0755}};
     if (!m_options.agentBinary.isEmpty())
@@ -592,7 +608,7 @@ bool DeployRun::verifyDeployed()
     };
     if (!host.installed)
         return mismatch(tr("ExitScope's modules are not installed"));
-    if (host.kvmSrcversion != host.installedKvmSrcversion)
+    if (host.installedKvmSrcversion.isEmpty() || host.kvmSrcversion != host.installedKvmSrcversion)
         return mismatch(tr("the loaded kvm has srcversion %1, the installed one %2").arg(host.kvmSrcversion, host.installedKvmSrcversion));
     if (host.vendorSrcversion != host.installedVendorSrcversion)
         return mismatch(tr("the loaded %1 has srcversion %2, the installed one %3").arg(host.vendorModule, host.vendorSrcversion, host.installedVendorSrcversion));
@@ -641,14 +657,27 @@ bool DeployRun::verifyRestored(DeployStage stage)
         return false;
     const auto host = HostInspection::parse(result.output);
     Q_EMIT m_pipeline->hostInspected(host);
-    const auto expected = host.installed ? host.installedKvmSrcversion : host.stockKvmSrcversion;
-    if (host.kvmSrcversion != expected || (!host.installed && host.runsExitScope())) {
-        return fail(stage, DeployError::RevertFailed, tr("%1 does not run its previous KVM after the revert").arg(m_target.display()),
-                    tr("The loaded kvm has srcversion %1, expected %2. Reboot the host: it then loads what is installed.")
-                        .arg(host.kvmSrcversion, expected));
+    if (!host.kvmLoaded || !host.devKvm) {
+        return fail(stage, DeployError::RevertFailed, tr("%1 has no KVM loaded after the revert").arg(m_target.display()),
+                    tr("Load it (modprobe %1) or reboot the host, and look at its kernel log.").arg(host.vendorModule));
     }
-    log(stage, host.installed ? tr("the previous ExitScope build runs again (kvm %1)").arg(host.kvmSrcversion)
-                              : tr("the stock modules run (kvm srcversion %1)").arg(host.kvmSrcversion));
+    if (host.installed) {
+        // An earlier ExitScope build was put back: it must be what runs.
+        if (host.kvmSrcversion.isEmpty() || host.kvmSrcversion != host.installedKvmSrcversion) {
+            return fail(stage, DeployError::RevertFailed, tr("%1 does not run its previous KVM after the revert").arg(m_target.display()),
+                        tr("The loaded kvm has srcversion '%1', the one put back '%2'. Reboot the host: it then loads what is installed.")
+                            .arg(host.kvmSrcversion, host.installedKvmSrcversion));
+        }
+        log(stage, tr("the previous ExitScope build runs again (kvm srcversion %1)").arg(host.kvmSrcversion));
+    } else {
+        // Debian's own modules: no ExitScope switch, and not built out of tree (taint O).
+        if (host.runsExitScope() || host.kvmTaint.contains(QLatin1Char('O'))) {
+            return fail(stage, DeployError::RevertFailed, tr("%1 still runs an out-of-tree KVM after the revert").arg(m_target.display()),
+                        tr("kvm's taint is '%1' and its leaves' switch '%2'. Reboot the host: it then loads the stock modules.")
+                            .arg(host.kvmTaint, host.leavesParameter));
+        }
+        log(stage, tr("the stock modules run (kvm in-tree, no leaves' switch)"));
+    }
     m_host = host;
     return true;
 }

@@ -36,7 +36,6 @@ HostInspection HostInspection::parse(const QByteArray &keyValueLines)
     h.installedKvmSrcversion = text("installed_kvm_srcversion");
     h.installedVendorSrcversion = text("installed_vendor_srcversion");
     h.installedSeries = text("installed_series");
-    h.stockKvmSrcversion = text("stock_kvm_srcversion");
     h.probePath = text("probe");
     h.hasLibvirt = yes("libvirt");
     h.runningGuests = text("guests_running").split(QLatin1Char(','), Qt::SkipEmptyParts);

@@ -30,7 +30,6 @@ struct HostInspection
     QString installedKvmSrcversion;
     QString installedVendorSrcversion;
     QString installedSeries;
-    QString stockKvmSrcversion;
     QString probePath;
     bool hasLibvirt = false;
     QStringList runningGuests;
