@@ -167,7 +167,7 @@ virsh-list)
         names=$(virsh -q -c "$uri" list --all --name </dev/null)
         echo "$names"
         grep -qx exitscope-l2 <<<"$names" || fail "exitscope-l2 is not defined in L1 (uri $uri)"
-        grep -qx exitscope-l2-4cpu <<<"$names" || fail "exitscope-l2-4cpu is not defined in L1 (uri $uri)"
+        grep -qx exitscope-l2-2cpu <<<"$names" || fail "exitscope-l2-2cpu is not defined in L1 (uri $uri)"
     done
     ;;
 
@@ -333,13 +333,13 @@ patched-stream)
     grep -q 'patched modules' <<<"$out" || fail "status does not report the patched modules: $out"
     uri=$("$labctl" uri)
     # The 1-vCPU guest is read by the blocking reference reader, which separates a problem of the lab
-    # from one of the application; the 4-vCPU guest by the application's reader, whose reopening of a
-    # silent channel is what users get. A reader opened as the 4-vCPU guest starts once got no byte
+    # from one of the application; the 2-vCPU guest by the application's reader, whose reopening of a
+    # silent channel is what users get. A reader opened as the then 4-vCPU guest started once got no byte
     # in 270 s (cause not found; QEMU's port state is printed below when it happens again); every
     # reopen of the application's reader is printed here.
-    for domain in exitscope-l2 exitscope-l2-4cpu; do
+    for domain in exitscope-l2 exitscope-l2-2cpu; do
         reader=direct
-        [[ $domain == exitscope-l2-4cpu ]] && reader=core
+        [[ $domain == exitscope-l2-2cpu ]] && reader=core
         echo "== $domain ($reader reader)"
         offset=$(stat -c %s "$inst/console.log")
         for attempt in 1 2; do
