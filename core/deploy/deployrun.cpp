@@ -394,8 +394,8 @@ bool DeployRun::upload(const QString &modulesDir)
         QString name;
         int mode;
     };
-    // The modules without their debug information, as Debian ships its own: a fifth of the size to send
-    // (the module's srcversion and vermagic do not change).
+    // The modules without their debug information, as Debian ships its own: a tenth of the size to send
+    // (their build ID and vermagic do not change).
     QStringList modules;
     for (const auto &name : {QStringLiteral("kvm.ko"), m_host.vendorModuleFile()}) {
         const auto built = QDir(modulesDir).filePath(name);
@@ -409,6 +409,12 @@ bool DeployRun::upload(const QString &modulesDir)
             modules << built;
         }
     }
+    m_kvmBuildId = ModuleBuilder::buildId(modules.at(0));
+    m_vendorBuildId = ModuleBuilder::buildId(modules.at(1));
+    if (m_kvmBuildId.isEmpty() || m_vendorBuildId.isEmpty())
+        return fail(DeployStage::Upload, DeployError::BuildFailed, tr("The modules carry no GNU build ID"),
+                    tr("Without it the host cannot show that it runs this build. Build them with kernel-patch/build-modules "
+                       "(Kbuild links modules with --build-id); objcopy from binutils reads it."));
     QList<Upload> files{{modules.at(0), QStringLiteral("kvm.ko"), 0644},
                         {modules.at(1), m_host.vendorModuleFile(), 0644},
                         {m_options.probeBinary, QStringLiteral("exitscope-probe"), 0755},
@@ -450,7 +456,8 @@ bool DeployRun::install()
     // The build's cache name (release and the key of the series), or the directory the user gave.
     const auto series = QFileInfo(m_modulesDir).fileName();
     if (!hostctl(DeployStage::Install,
-                 {QStringLiteral("install"), m_host.vendorModuleFile(), m_options.leavesOn ? QStringLiteral("1") : QStringLiteral("0"), series},
+                 {QStringLiteral("install"), m_host.vendorModuleFile(), m_options.leavesOn ? QStringLiteral("1") : QStringLiteral("0"), series,
+                  m_kvmBuildId, m_vendorBuildId},
                  InstallTimeoutSeconds, &result))
         return false;
     if (result.status == 2)
@@ -462,8 +469,7 @@ bool DeployRun::install()
         rollBack();
         return false;
     }
-    const auto installed = HostInspection::parse(result.output);
-    log(DeployStage::Install, tr("kvm.ko srcversion %1, %2 srcversion %3").arg(installed.kvmSrcversion, m_host.vendorModuleFile(), installed.vendorSrcversion));
+    log(DeployStage::Install, tr("kvm.ko build %1, %2 build %3").arg(m_kvmBuildId, m_host.vendorModuleFile(), m_vendorBuildId));
     return true;
 }
 
@@ -496,7 +502,7 @@ bool DeployRun::reload(DeployStage stage, bool stopGuests)
         return fail(stage, DeployError::ActivationFailed, tr("The modules did not load on %1").arg(m_target.display()),
                     tr("The host is being returned to what it ran before."), result.errors);
     const auto loaded = HostInspection::parse(result.output);
-    log(stage, tr("loaded: kvm srcversion %1, %2 srcversion %3").arg(loaded.kvmSrcversion, m_host.vendorModule, loaded.vendorSrcversion));
+    log(stage, tr("loaded: kvm build %1, %2 build %3").arg(loaded.kvmBuildId, m_host.vendorModule, loaded.vendorBuildId));
     return true;
 }
 
@@ -608,17 +614,17 @@ bool DeployRun::verifyDeployed()
     };
     if (!host.installed)
         return mismatch(tr("ExitScope's modules are not installed"));
-    if (host.installedKvmSrcversion.isEmpty() || host.kvmSrcversion != host.installedKvmSrcversion)
-        return mismatch(tr("the loaded kvm has srcversion %1, the installed one %2").arg(host.kvmSrcversion, host.installedKvmSrcversion));
-    if (host.vendorSrcversion != host.installedVendorSrcversion)
-        return mismatch(tr("the loaded %1 has srcversion %2, the installed one %3").arg(host.vendorModule, host.vendorSrcversion, host.installedVendorSrcversion));
+    if (host.installedKvmBuildId.isEmpty() || host.kvmBuildId != host.installedKvmBuildId)
+        return mismatch(tr("the loaded kvm is build '%1', the installed one '%2'").arg(host.kvmBuildId, host.installedKvmBuildId));
+    if (host.installedVendorBuildId.isEmpty() || host.vendorBuildId != host.installedVendorBuildId)
+        return mismatch(tr("the loaded %1 is build '%2', the installed one '%3'").arg(host.vendorModule, host.vendorBuildId, host.installedVendorBuildId));
     if (!host.devKvm)
         return mismatch(tr("/dev/kvm is missing"));
     const QString wantLeaves = m_options.leavesOn ? QStringLiteral("Y") : QStringLiteral("N");
     if (host.leavesParameter != wantLeaves)
         return mismatch(tr("the leaves' switch is %1, not %2").arg(host.leavesParameter, wantLeaves));
     log(DeployStage::Verify, tr("loaded modules are the installed build (kvm %1, %2 %3; taint %4)")
-                                 .arg(host.kvmSrcversion, host.vendorModule, host.vendorSrcversion, host.kvmTaint));
+                                 .arg(host.kvmBuildId, host.vendorModule, host.vendorBuildId, host.kvmTaint));
 
     QByteArray stream;
     SshSession::CommandResult out;
@@ -663,12 +669,12 @@ bool DeployRun::verifyRestored(DeployStage stage)
     }
     if (host.installed) {
         // An earlier ExitScope build was put back: it must be what runs.
-        if (host.kvmSrcversion.isEmpty() || host.kvmSrcversion != host.installedKvmSrcversion) {
+        if (host.kvmBuildId.isEmpty() || host.kvmBuildId != host.installedKvmBuildId) {
             return fail(stage, DeployError::RevertFailed, tr("%1 does not run its previous KVM after the revert").arg(m_target.display()),
-                        tr("The loaded kvm has srcversion '%1', the one put back '%2'. Reboot the host: it then loads what is installed.")
-                            .arg(host.kvmSrcversion, host.installedKvmSrcversion));
+                        tr("The loaded kvm is build '%1', the one put back '%2'. Reboot the host: it then loads what is installed.")
+                            .arg(host.kvmBuildId, host.installedKvmBuildId));
         }
-        log(stage, tr("the previous ExitScope build runs again (kvm srcversion %1)").arg(host.kvmSrcversion));
+        log(stage, tr("the previous ExitScope build runs again (kvm build %1)").arg(host.kvmBuildId));
     } else {
         // Debian's own modules: no ExitScope switch, and not built out of tree (taint O).
         if (host.runsExitScope() || host.kvmTaint.contains(QLatin1Char('O'))) {

@@ -72,6 +72,8 @@ private:
     std::atomic_bool &m_cancel;
     HostInspection m_host;
     QString m_modulesDir;
+    QString m_kvmBuildId; // of the files uploaded
+    QString m_vendorBuildId;
     DeployFailure m_failure;
     bool m_rolledBack = false;
     bool m_stageOpen = false;

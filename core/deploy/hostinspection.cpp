@@ -28,13 +28,13 @@ HostInspection HostInspection::parse(const QByteArray &keyValueLines)
     h.nested = text("nested");
     h.kvmLoaded = yes("kvm_loaded");
     h.devKvm = yes("dev_kvm");
-    h.kvmSrcversion = text("kvm_srcversion");
-    h.vendorSrcversion = text("vendor_srcversion");
+    h.kvmBuildId = text("kvm_build_id");
+    h.vendorBuildId = text("vendor_build_id");
     h.kvmTaint = text("kvm_taint");
     h.leavesParameter = text("leaves_param");
     h.installed = yes("installed");
-    h.installedKvmSrcversion = text("installed_kvm_srcversion");
-    h.installedVendorSrcversion = text("installed_vendor_srcversion");
+    h.installedKvmBuildId = text("installed_kvm_build_id");
+    h.installedVendorBuildId = text("installed_vendor_build_id");
     h.installedSeries = text("installed_series");
     h.probePath = text("probe");
     h.hasLibvirt = yes("libvirt");

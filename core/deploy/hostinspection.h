@@ -22,13 +22,13 @@ struct HostInspection
     QString nested;
     bool kvmLoaded = false;
     bool devKvm = false;
-    QString kvmSrcversion;
-    QString vendorSrcversion;
+    QString kvmBuildId;
+    QString vendorBuildId;
     QString kvmTaint;
     QString leavesParameter; // Y, N, or "absent" when the loaded kvm is not ExitScope's
     bool installed = false;
-    QString installedKvmSrcversion;
-    QString installedVendorSrcversion;
+    QString installedKvmBuildId;
+    QString installedVendorBuildId;
     QString installedSeries;
     QString probePath;
     bool hasLibvirt = false;

@@ -9,6 +9,7 @@
 #include <QFile>
 #include <QFileInfo>
 #include <QProcess>
+#include <QTemporaryFile>
 #include <QThread>
 
 #include <algorithm>
@@ -216,6 +217,23 @@ bool ModuleBuilder::build(const Request &request, QString *directory, bool *from
     if (!QDir().rename(temporary, out))
         return buildFailure(tr("Cannot move the built modules to %1").arg(out), tr("Check the cache's permissions."));
     return true;
+}
+
+QString ModuleBuilder::buildId(const QString &modulePath)
+{
+    QTemporaryFile note;
+    if (!note.open())
+        return QString();
+    QProcess objcopy;
+    objcopy.start(QStringLiteral("objcopy"), {QStringLiteral("-O"), QStringLiteral("binary"),
+                                              QStringLiteral("--only-section=.note.gnu.build-id"), modulePath, note.fileName()});
+    if (!objcopy.waitForFinished(60000) || objcopy.exitStatus() != QProcess::NormalExit || objcopy.exitCode() != 0)
+        return QString();
+    const auto bytes = note.readAll();
+    // namesz, descsz, type (4 bytes each), then "GNU\0", then the ID: what the host's sysfs shows too.
+    if (bytes.size() <= 16 || !bytes.mid(12, 4).startsWith("GNU"))
+        return QString();
+    return QString::fromLatin1(bytes.mid(16).toHex());
 }
 
 bool ModuleBuilder::checkModules(const QString &directory, const QString &release, const QString &vendorFile, QString *why)

@@ -40,6 +40,8 @@ public:
                       const LineHandler &onLine, const std::atomic_bool *cancel);
 
     // The modules in a directory are for `release` (their vermagic), and the files are there.
+    // A module file's GNU build ID in hex (objcopy, from binutils); empty when it has none.
+    static QString buildId(const QString &modulePath);
     static bool checkModules(const QString &directory, const QString &release, const QString &vendorFile,
                              QString *why);
 };

@@ -10,6 +10,7 @@
 #include "protocol/streamwriter.h"
 
 #include <QProcess>
+#include <QRegularExpression>
 #include <QSignalSpy>
 #include <QSysInfo>
 #include <QTest>
@@ -113,6 +114,20 @@ private Q_SLOTS:
         request.kernelPatchDir = m_dir.filePath(QStringLiteral("nowhere"));
         QVERIFY(ModuleBuilder::cacheDirectory(request, &error).isEmpty());
         QVERIFY(error.contains(QLatin1String("build-modules was not found")));
+    }
+
+    // The build ID is what tells the loaded module from another build on the host (sysfs shows the
+    // same note); it must match what readelf reads.
+    void buildIdIsReadelfs()
+    {
+        const auto binary = QStringLiteral("/bin/true");
+        QProcess readelf;
+        readelf.start(QStringLiteral("readelf"), {QStringLiteral("-n"), binary});
+        QVERIFY(readelf.waitForFinished(30000));
+        const auto match = QRegularExpression(QStringLiteral("Build ID: ([0-9a-f]+)")).match(QString::fromLatin1(readelf.readAllStandardOutput()));
+        QVERIFY2(match.hasMatch(), "readelf shows no build ID for /bin/true");
+        QCOMPARE(ModuleBuilder::buildId(binary), match.captured(1));
+        QVERIFY(ModuleBuilder::buildId(m_dir.filePath(QStringLiteral("missing.ko"))).isEmpty());
     }
 
     void probeReadingTellsLeavesFromNone()
