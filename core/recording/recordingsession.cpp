@@ -199,7 +199,7 @@ void RecordingSession::watchGuest()
     else
         // Events are a bonus when the session only reads the channel: a host that cannot be reached
         // this way is said in the log, the recording goes on.
-        m_hostConnections << connect(host, &HostController::connectionFailed, this, [this](const QString &message) {
+        m_hostConnections << connect(host, &HostController::connectionFailed, this, [](const QString &message) {
             qCInfo(lcSession) << "no lifecycle events for the recording:" << message;
         });
     host->connectTo(m_spec.uri);
