@@ -219,16 +219,8 @@ bool DeployRun::deploy()
     QString why;
     if (!m_host.isSupported(&why))
         return fail(DeployStage::Inspect, DeployError::HostUnsupported, tr("%1 runs a kernel the series does not serve").arg(m_target.display()), why);
-    if (m_options.activation == Activation::Reload && !m_options.stopGuests && !m_host.runningGuests.isEmpty()) {
-        return fail(DeployStage::Inspect, DeployError::GuestsRunning,
-                    tr("Guests are running on %1: %2").arg(m_target.display(), m_host.runningGuests.join(QStringLiteral(", "))),
-                    tr("A module reload would pull KVM from under them. Shut them down, ask to have them shut "
-                       "down (--stop-guests), or activate by reboot. Nothing was changed."));
-    }
-    if (m_options.activation == Activation::Reload && !m_host.kvmUsers.isEmpty()) {
-        return fail(DeployStage::Inspect, DeployError::GuestsRunning, tr("/dev/kvm is in use on %1: %2").arg(m_target.display(), m_host.kvmUsers),
-                    tr("End those programs, or activate by reboot. Nothing was changed."));
-    }
+    if (reloadIsRefused())
+        return false;
     if (m_options.dryRun) {
         beginStage(DeployStage::Build);
         if (m_options.modulesDir.isEmpty()) {
@@ -278,11 +270,8 @@ bool DeployRun::revert()
 {
     if (!inspect(&m_host))
         return false;
-    if (m_options.activation == Activation::Reload && !m_options.stopGuests && !m_host.runningGuests.isEmpty()) {
-        return fail(DeployStage::Inspect, DeployError::GuestsRunning,
-                    tr("Guests are running on %1: %2").arg(m_target.display(), m_host.runningGuests.join(QStringLiteral(", "))),
-                    tr("Shut them down, ask to have them shut down (--stop-guests), or activate by reboot. Nothing was changed."));
-    }
+    if (reloadIsRefused())
+        return false;
     if (m_options.dryRun) {
         beginStage(DeployStage::Revert);
         log(DeployStage::Revert, m_host.installed ? tr("would remove ExitScope's modules from /lib/modules/%1/updates/exitscope and %2").arg(m_host.release, HostLibDir)
@@ -320,6 +309,24 @@ bool DeployRun::awaitReturn()
         return false;
     }
     return true;
+}
+
+// A reload pulls KVM from under whatever uses it: refused at inspect, before anything changes, while
+// guests run (unless they may be shut down) or another program holds /dev/kvm. For deploy and revert.
+bool DeployRun::reloadIsRefused()
+{
+    if (m_options.activation == Activation::Reload && !m_options.stopGuests && !m_host.runningGuests.isEmpty()) {
+        return !fail(DeployStage::Inspect, DeployError::GuestsRunning,
+                     tr("Guests are running on %1: %2").arg(m_target.display(), m_host.runningGuests.join(QStringLiteral(", "))),
+                    tr("A module reload would pull KVM from under them. Shut them down, ask to have them shut "
+                       "down (--stop-guests), or activate by reboot. Nothing was changed."));
+    }
+    // With guests running, their QEMUs are the users; the host script checks again once they are down.
+    if (m_options.activation == Activation::Reload && m_host.runningGuests.isEmpty() && !m_host.kvmUsers.isEmpty()) {
+        return !fail(DeployStage::Inspect, DeployError::GuestsRunning, tr("/dev/kvm is in use on %1: %2").arg(m_target.display(), m_host.kvmUsers),
+                    tr("End those programs, or activate by reboot. Nothing was changed."));
+    }
+    return false;
 }
 
 // ---------------------------------------------------------------------------------------------------

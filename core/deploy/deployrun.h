@@ -39,6 +39,7 @@ private:
     bool deploy();
     bool revert();
     bool awaitReturn();
+    bool reloadIsRefused();
 
     bool inspect(HostInspection *host);
     bool build(QString *modulesDir);
