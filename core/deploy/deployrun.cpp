@@ -604,7 +604,36 @@ bool DeployRun::waitForHost(DeployStage stage, const QString &oldBootId)
             return !cancelled(stage);
     }
     log(stage, tr("the host is back after %1 s").arg(seconds()));
+    reportLostGuests(stage);
     return true;
+}
+
+// libvirt loads its domain definitions once, at start-up, and leaves out any it cannot load then
+// (for one, a KVM domain when /dev/kvm appeared only after libvirtd started). The deployment did
+// what it was asked, so this does not fail it, but the user has to know before looking for a guest.
+void DeployRun::reportLostGuests(DeployStage stage)
+{
+    if (m_host.definedGuests.isEmpty())
+        return; // nothing known from before the reboot (deploy --await)
+    SshSession::CommandResult out;
+    SshFailure failure;
+    if (!m_ssh->run(QStringLiteral("virsh -q -c qemu:///system list --all --name"), QByteArray(), 60, &out, &failure, {}, &m_cancel)
+        || out.exitStatus != 0)
+        return;
+    QStringList now;
+    for (const auto &line : QString::fromUtf8(out.standardOutput).split(QLatin1Char('\n'), Qt::SkipEmptyParts))
+        now.append(line.trimmed());
+    QStringList lost;
+    for (const auto &guest : m_host.definedGuests) {
+        if (!now.contains(guest))
+            lost.append(guest);
+    }
+    if (lost.isEmpty())
+        return;
+    log(stage, tr("warning: libvirt on %1 no longer lists %2, which it listed before the reboot: it could not load their "
+                  "definitions at start-up (journalctl -b -u libvirtd says why); once the cause is gone, "
+                  "systemctl restart libvirtd loads them again")
+                   .arg(m_target.display(), lost.join(QStringLiteral(", "))));
 }
 
 bool DeployRun::verifyDeployed()

@@ -49,6 +49,7 @@ private:
     bool reload(DeployStage stage, bool stopGuests);
     bool reboot(DeployStage stage);
     bool waitForHost(DeployStage stage, const QString &oldBootId);
+    void reportLostGuests(DeployStage stage);
     bool verifyDeployed();
     bool verifyRestored(DeployStage stage);
     bool rollBack();

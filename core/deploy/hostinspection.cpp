@@ -39,6 +39,7 @@ HostInspection HostInspection::parse(const QByteArray &keyValueLines)
     h.probePath = text("probe");
     h.hasLibvirt = yes("libvirt");
     h.runningGuests = text("guests_running").split(QLatin1Char(','), Qt::SkipEmptyParts);
+    h.definedGuests = text("guests_defined").split(QLatin1Char(','), Qt::SkipEmptyParts);
     h.kvmUsers = text("kvm_users");
     h.hasGrub = yes("grub");
     h.hasHeaders = yes("headers");

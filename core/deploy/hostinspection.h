@@ -33,6 +33,7 @@ struct HostInspection
     QString probePath;
     bool hasLibvirt = false;
     QStringList runningGuests;
+    QStringList definedGuests; // libvirt's persistent and running domains
     QString kvmUsers;
     bool hasGrub = false;
     bool hasHeaders = false;

@@ -66,10 +66,11 @@ private Q_SLOTS:
     {
         const auto host = HostInspection::parse("release=6.1.0-41-amd64\nkernel_version=6.1.158-1\narch=x86_64\n"
                                                 "cpu_vendor=AuthenticAMD\nvirt=svm\nvendor_module=kvm_amd\nkvm_loaded=yes\n"
-                                                "leaves_param=Y\ninstalled=yes\nguests_running=a,b c\nnoise without equals\n");
+                                                "leaves_param=Y\ninstalled=yes\nguests_running=a,b c\nguests_defined=a,b c,d\nnoise without equals\n");
         QCOMPARE(host.release, QStringLiteral("6.1.0-41-amd64"));
         QCOMPARE(host.vendorModuleFile(), QStringLiteral("kvm-amd.ko"));
         QCOMPARE(host.runningGuests, QStringList({QStringLiteral("a"), QStringLiteral("b c")}));
+        QCOMPARE(host.definedGuests, QStringList({QStringLiteral("a"), QStringLiteral("b c"), QStringLiteral("d")}));
         QVERIFY(host.runsExitScope());
         QCOMPARE(host.kvmState(), QStringLiteral("ExitScope, leaves on"));
         QString why;

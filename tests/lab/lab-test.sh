@@ -305,6 +305,16 @@ deploy-reboot)
     uri=$("$labctl" uri)
     l1() { timeout 120 "$labctl" ssh "$@" </dev/null; }
     trap 'hostctl_on_l1 revert >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
+    # Every L2 domain libvirt offered before a reboot is offered after it; if not, L1's journal says why.
+    l2_domains_kept() {
+        local missing
+        missing=$(grep -vxF -f <(virsh -q -c "$uri" list --all --name </dev/null) <<<"$domains_before" || true)
+        [[ -z $missing ]] && return 0
+        l1 journalctl -b --no-pager -o short-monotonic -u exitscope-l2-install.service -u libvirtd.service >&2 || true
+        fail "libvirt lost the L2 domains $(echo $missing) across $1"
+    }
+    domains_before=$(virsh -q -c "$uri" list --all --name </dev/null | sed '/^$/d')
+    [[ -n $domains_before ]] || fail "libvirt on L1 offers no L2 domains before the reboot"
     boot1=$(l1 cat /proc/sys/kernel/random/boot_id)
     rc=0
     "$cli" deploy --connect "$uri" --activate reboot --reboot-timeout 10 >"$work/out" 2>&1 || rc=$?; cat "$work/out"
@@ -318,12 +328,13 @@ deploy-reboot)
     boot2=$(l1 cat /proc/sys/kernel/random/boot_id)
     [[ $boot1 != "$boot2" ]] || fail "L1 did not reboot"
     [[ $(l1 cat /sys/module/kvm/parameters/cpuid_exit_stats) == Y ]] || fail "L1 does not run ExitScope's kvm after the reboot"
+    l2_domains_kept "the reboot into ExitScope's modules"
     rc=0
     "$cli" deploy --connect "$uri" --revert --activate reboot --reboot-timeout 600 2>&1 | tee "$work/revert.out" || rc=${PIPESTATUS[0]}
     [[ $rc == 0 ]] || fail "deploy --revert --activate reboot exited $rc"
     grep -q 'the stock modules run' "$work/revert.out" || fail "revert by reboot did not verify the stock modules"
     [[ $(l1 cat /proc/sys/kernel/random/boot_id) != "$boot2" ]] || fail "L1 did not reboot for the revert"
-    virsh -q -c "$uri" list --all --name </dev/null | grep -qx exitscope-l2 || fail "libvirt lost the L2 guests across the reboots"
+    l2_domains_kept "the reboot back to the stock modules"
     ;;
 
 patched-stream)
