@@ -5,6 +5,7 @@
 
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QIcon>
 #include <QTimer>
 
 #include <memory>
@@ -44,6 +45,7 @@ int main(int argc, char **argv)
         app = std::make_unique<QApplication>(argc, argv);
     describeApplication(*app);
     QGuiApplication::setApplicationDisplayName(QStringLiteral("ExitScope"));
+    QGuiApplication::setDesktopFileName(QStringLiteral("org.exitscope.ExitScope"));
 
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral("A workbench for studying KVM VM exits."));
@@ -67,7 +69,15 @@ int main(int argc, char **argv)
                                    QStringLiteral("With --connect: record this guest's agent."), QStringLiteral("guest"));
     const QCommandLineOption boot(QStringLiteral("boot"), QStringLiteral("With --record-agent: start the guest, to record its boot."));
     parser.addOptions({store, replay, fast, speed, command, screenshot, host, agent, boot});
+    // What the desktop passes when a recording is opened from a file manager.
+    parser.addPositionalArgument(QStringLiteral("recording"), QStringLiteral("A recording (*.exs) to replay, as --replay does."),
+                                 QStringLiteral("[recording]"));
     parser.process(*app);
+    if (parser.positionalArguments().size() > 1) {
+        qCritical("exitscope: one recording at a time, not %lld", qlonglong(parser.positionalArguments().size()));
+        return 2;
+    }
+    const QString toReplay = parser.isSet(replay) ? parser.value(replay) : parser.positionalArguments().value(0);
 
     bool speedOk = false;
     const double speedFactor = parser.value(speed).toDouble(&speedOk);
@@ -79,6 +89,7 @@ int main(int argc, char **argv)
     MainWindow window;
     if (!window.openStore(parser.value(store)))
         return 3;
+    window.setWindowIcon(QIcon::fromTheme(QStringLiteral("org.exitscope.ExitScope")));
     window.show();
 
     if (parser.isSet(screenshot)) {
@@ -97,8 +108,8 @@ int main(int argc, char **argv)
         window.connectToHost(parser.value(host));
     if (parser.isSet(host) && parser.isSet(agent))
         window.recordAgent(parser.value(host), parser.value(agent), parser.isSet(boot));
-    else if (parser.isSet(replay))
-        window.record(SourceSpec::replay(parser.value(replay), !parser.isSet(fast), speedFactor));
+    else if (!toReplay.isEmpty())
+        window.record(SourceSpec::replay(toReplay, !parser.isSet(fast), speedFactor));
     else if (parser.isSet(command))
         window.record(SourceSpec::command(parser.value(command)));
     return app->exec();

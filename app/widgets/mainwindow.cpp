@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "mainwindow.h"
 
+#include "aboutdialog.h"
 #include "deploypanel.h"
 #include "exitplot.h"
 #include "hostpanel.h"
@@ -16,7 +17,9 @@
 #include "virt/hostcontroller.h"
 
 #include <QApplication>
+#include <QDir>
 #include <QDockWidget>
+#include <QFileInfo>
 #include <QHeaderView>
 #include <QLabel>
 #include <QMenuBar>
@@ -187,6 +190,46 @@ void MainWindow::saveSettings() const
     settings.setValue(QStringLiteral("view/subtractOwn"), m_subtractOwn->isChecked());
 }
 
+QStringList MainWindow::recentRecordings() const
+{
+    return QSettings().value(QStringLiteral("recent/recordings")).toStringList();
+}
+
+void MainWindow::rememberRecording(const QString &path)
+{
+    const auto absolute = QFileInfo(path).absoluteFilePath();
+    auto recent = recentRecordings();
+    recent.removeAll(absolute);
+    recent.prepend(absolute);
+    while (recent.size() > MaxRecentRecordings)
+        recent.removeLast();
+    QSettings().setValue(QStringLiteral("recent/recordings"), recent);
+}
+
+void MainWindow::fillRecentMenu()
+{
+    m_recent->clear();
+    const auto recent = recentRecordings();
+    for (const auto &path : recent) {
+        auto action = m_recent->addAction(QFileInfo(path).fileName(), this, [this, path] {
+            if (!QFileInfo::exists(path)) {
+                reportError(tr("%1 is gone").arg(QDir::toNativeSeparators(path)), tr("It was moved or deleted since it was replayed."));
+                return;
+            }
+            record(SourceSpec::replay(path, true));
+        });
+        action->setToolTip(QDir::toNativeSeparators(path));
+        action->setStatusTip(QDir::toNativeSeparators(path));
+        action->setEnabled(!m_session->isActive());
+    }
+    if (recent.isEmpty()) {
+        m_recent->addAction(tr("No recordings replayed yet"))->setEnabled(false);
+        return;
+    }
+    m_recent->addSeparator();
+    m_recent->addAction(tr("&Clear the list"), this, [] { QSettings().remove(QStringLiteral("recent/recordings")); });
+}
+
 void MainWindow::closeEvent(QCloseEvent *event)
 {
     saveSettings();
@@ -213,6 +256,9 @@ void MainWindow::createActions()
     m_recordCommand = file->addAction(tr("Record a &command's output…"), this, &MainWindow::chooseCommand);
     m_stop = file->addAction(tr("&Stop recording"), this, &MainWindow::stopRecording);
     m_stop->setShortcut(Qt::Key_Escape);
+    m_recent = file->addMenu(tr("Recen&t recordings"));
+    m_recent->setObjectName(QStringLiteral("recentRecordings"));
+    connect(m_recent, &QMenu::aboutToShow, this, &MainWindow::fillRecentMenu);
     file->addSeparator();
     m_exportCsv = file->addAction(tr("Export &CSV…"), this, [this] { chooseExport(QStringLiteral("csv")); });
     m_exportPng = file->addAction(tr("Export &PNG…"), this, [this] { chooseExport(QStringLiteral("png")); });
@@ -253,6 +299,14 @@ void MainWindow::createActions()
         if (m_shown)
             showSeries(m_shown);
     });
+
+    auto help = menuBar()->addMenu(tr("&Help"));
+    auto about = help->addAction(tr("&About ExitScope"), this, [this] {
+        AboutDialog dialog(this);
+        dialog.exec();
+    });
+    about->setObjectName(QStringLiteral("about"));
+    about->setMenuRole(QAction::AboutRole);
 
     // Named for tests and for saved toolbar layouts.
     const std::pair<QAction *, const char *> named[] = {
@@ -311,6 +365,8 @@ bool MainWindow::record(const SourceSpec &spec, const RunInfo &info)
         reportError(tr("The recording cannot start"), m_session->lastError());
         return false;
     }
+    if (spec.kind == SourceSpec::Kind::Replay)
+        rememberRecording(spec.path);
     // Only now that the new run exists is the old view let go; a failed start leaves it as it was.
     m_loader->cancel();
     m_loaded.reset();

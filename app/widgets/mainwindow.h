@@ -10,6 +10,7 @@
 #include <memory>
 
 class QAction;
+class QMenu;
 class QCloseEvent;
 class QLabel;
 class QProgressBar;
@@ -66,6 +67,10 @@ public:
     DeployPanel *deployPanel() const { return m_deployPanel; }
     QString lastError() const { return m_lastError; }
 
+    // Recordings replayed, newest first (kept with QSettings), for Record ▸ Recent recordings.
+    static constexpr int MaxRecentRecordings = 8;
+    QStringList recentRecordings() const;
+
 Q_SIGNALS:
     // A recording ended, well or not; used by --screenshot and tests.
     void recordingEnded(qint64 runId, bool ok);
@@ -88,6 +93,8 @@ private:
     void reportError(const QString &message, const QString &details);
     void onRecordingEnded(qint64 runId, bool ok, const QString &message, const QString &details);
     void chooseReplay(bool paced);
+    void rememberRecording(const QString &path);
+    void fillRecentMenu();
     void chooseCommand();
     void chooseExport(const QString &format);
     void renameSelectedRun();
@@ -114,6 +121,7 @@ private:
     std::unique_ptr<UserPrompts> m_prompts;
     QString m_lastError;
 
+    QMenu *m_recent = nullptr;
     QAction *m_replayPaced;
     QAction *m_replayFast;
     QAction *m_recordCommand;

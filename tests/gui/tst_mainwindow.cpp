@@ -13,6 +13,13 @@
 
 #include <QAbstractItemModelTester>
 #include <QAction>
+#include <QApplication>
+#include <QClipboard>
+#include <QDialog>
+#include <QLabel>
+#include <QMenu>
+#include <QPushButton>
+#include <QTimer>
 #include <QComboBox>
 #include <QDockWidget>
 #include <QSettings>
@@ -491,6 +498,81 @@ private Q_SLOTS:
         QVERIFY(entries.first().isLab());
         QCOMPARE(entries.at(1).name, QStringLiteral("root@h5"));
         QCOMPARE(std::count_if(entries.begin(), entries.end(), [](const auto &e) { return e.name == QLatin1String("root@h5"); }), 1);
+    }
+
+    void recentRecordingsReplayAgainFromTheMenu()
+    {
+        QSettings().remove(QStringLiteral("recent/recordings"));
+        MainWindow window;
+        window.show();
+        QVERIFY(window.openStore(m_dir.filePath(QStringLiteral("recent.sqlite"))));
+        auto recent = window.findChild<QMenu *>(QStringLiteral("recentRecordings"));
+        QVERIFY(recent);
+        Q_EMIT recent->aboutToShow();
+        QCOMPARE(recent->actions().size(), 1);
+        QVERIFY(!recent->actions().first()->isEnabled()); // "No recordings replayed yet"
+
+        // A second recording, so that the order shows; both replayed fast, the fixture last.
+        const auto other = m_dir.filePath(QStringLiteral("other.exs"));
+        QFile::remove(other);
+        QVERIFY(QFile::copy(m_recording, other));
+        QSignalSpy ended(&window, &MainWindow::recordingEnded);
+        for (const auto &path : {other, m_recording}) {
+            QVERIFY(window.record(SourceSpec::replay(path, false)));
+            QTRY_VERIFY_WITH_TIMEOUT(!window.session()->isActive(), 10000);
+        }
+        QCOMPARE(window.recentRecordings(), QStringList({m_recording, other}));
+
+        // Another window (a restart) offers them, newest first; choosing one replays it into a new run.
+        MainWindow again;
+        QVERIFY(again.openStore(m_dir.filePath(QStringLiteral("recent.sqlite"))));
+        recent = again.findChild<QMenu *>(QStringLiteral("recentRecordings"));
+        Q_EMIT recent->aboutToShow();
+        QCOMPARE(recent->actions().at(0)->text(), QStringLiteral("fixture.exs"));
+        QCOMPARE(recent->actions().at(1)->text(), QStringLiteral("other.exs"));
+        QSignalSpy againEnded(&again, &MainWindow::recordingEnded);
+        recent->actions().at(1)->trigger();
+        QVERIFY(again.session()->isActive());
+        again.stopRecording();
+        QTRY_VERIFY_WITH_TIMEOUT(!again.session()->isActive(), 10000);
+        QCOMPARE(again.recentRecordings().first(), other); // chosen again: first now
+
+        // A recording that has gone is reported, and nothing starts.
+        QVERIFY(QFile::remove(other));
+        Q_EMIT recent->aboutToShow();
+        recent->actions().at(0)->trigger();
+        QVERIFY(!again.session()->isActive());
+        QVERIFY2(again.lastError().contains(QLatin1String("is gone")), qPrintable(again.lastError()));
+
+        // Never more than MaxRecentRecordings.
+        for (int i = 0; i < MainWindow::MaxRecentRecordings + 2; ++i) {
+            const auto path = m_dir.filePath(QStringLiteral("r%1.exs").arg(i));
+            QFile::remove(path);
+            QVERIFY(QFile::copy(m_recording, path));
+            QVERIFY(again.record(SourceSpec::replay(path, false)));
+            QTRY_VERIFY_WITH_TIMEOUT(!again.session()->isActive(), 10000);
+        }
+        QCOMPARE(again.recentRecordings().size(), MainWindow::MaxRecentRecordings);
+    }
+
+    void aboutNamesTheLibraryVersions()
+    {
+        MainWindow window;
+        window.show();
+        QString shown;
+        // The dialog is modal: read it and close it from inside its own event loop.
+        QTimer::singleShot(0, &window, [&shown] {
+            QTRY_VERIFY(qobject_cast<QDialog *>(QApplication::activeModalWidget()));
+            auto dialog = qobject_cast<QDialog *>(QApplication::activeModalWidget());
+            shown = dialog->findChild<QLabel *>(QStringLiteral("versions"))->text();
+            dialog->findChild<QPushButton *>(QStringLiteral("copyVersions"))->click();
+            dialog->reject();
+        });
+        window.findChild<QAction *>(QStringLiteral("about"))->trigger();
+        for (const auto library : {"Qt ", "QCustomPlot 2.", "libvirt ", "libssh 0."})
+            QVERIFY2(shown.contains(QLatin1String(library)), qPrintable(shown));
+        QVERIFY(!shown.contains(QLatin1String("unknown")));
+        QCOMPARE(QGuiApplication::clipboard()->text(), shown);
     }
 };
 
