@@ -81,7 +81,7 @@ int CommandLine::run(const QStringList &arguments)
     parser.setApplicationDescription(QString::fromUtf8(Description));
     parser.addHelpOption();
     parser.addVersionOption();
-    parser.addPositionalArgument(QStringLiteral("command"), QStringLiteral("record, runs, export, spans, rename or delete"));
+    parser.addPositionalArgument(QStringLiteral("command"), QStringLiteral("record, runs, export, spans, rename, delete or deploy"));
     const QCommandLineOption store({QStringLiteral("s"), QStringLiteral("store")},
                                    QStringLiteral("Run database (default: %1).").arg(RunStore::defaultPath()),
                                    QStringLiteral("path"));

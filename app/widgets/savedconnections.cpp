@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "savedconnections.h"
 
+#include "deploy/datalocation.h"
+
 #include <QCoreApplication>
 #include <QFileInfo>
 #include <QProcess>
@@ -23,11 +25,7 @@ QString labctlPath()
     const auto fromEnvironment = qEnvironmentVariable("EXITSCOPE_LABCTL");
     if (!fromEnvironment.isEmpty())
         return fromEnvironment;
-#ifdef EXITSCOPE_SOURCE_DIR
-    return QStringLiteral(EXITSCOPE_SOURCE_DIR "/lab/labctl");
-#else
-    return QString();
-#endif
+    return DataLocation::sourceFile(QStringLiteral("lab/labctl"));
 }
 
 // The lab's URIs name files in its instance directory; they are not worth keeping.

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "deploy/deployoptions.h"
 
+#include "deploy/datalocation.h"
 #include "deploy/modulebuilder.h"
 #include "ssh/sshtarget.h"
 
@@ -14,11 +15,7 @@ QString DeployOptions::defaultProbeBinary()
     const auto fromEnvironment = qEnvironmentVariable("EXITSCOPE_PROBE_BINARY");
     if (!fromEnvironment.isEmpty())
         return fromEnvironment;
-#ifdef EXITSCOPE_PROBE_BINARY
-    return QStringLiteral(EXITSCOPE_PROBE_BINARY);
-#else
-    return QString();
-#endif
+    return DataLocation::program(QStringLiteral("exitscope-probe"));
 }
 
 bool DeployOptions::resolve(QString *why)

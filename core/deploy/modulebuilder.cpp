@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "deploy/modulebuilder.h"
 
+#include "deploy/datalocation.h"
+
 #include <QCoreApplication>
 #include <QCryptographicHash>
 #include <QDateTime>
@@ -75,11 +77,7 @@ QString ModuleBuilder::defaultKernelPatchDir()
     const auto fromEnvironment = qEnvironmentVariable("EXITSCOPE_KERNEL_PATCH_DIR");
     if (!fromEnvironment.isEmpty())
         return fromEnvironment;
-#ifdef EXITSCOPE_SOURCE_DIR
-    return QStringLiteral(EXITSCOPE_SOURCE_DIR "/kernel-patch");
-#else
-    return QString();
-#endif
+    return DataLocation::sourceFile(QStringLiteral("kernel-patch"));
 }
 
 QString ModuleBuilder::cacheDirectory(const Request &request, QString *error)
