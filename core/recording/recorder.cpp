@@ -210,6 +210,7 @@ void Recorder::error(const ErrorRecord &e)
 void Recorder::reasonSample(const ReasonSample &r)
 {
     m_pending.reasonSample(r);
+    m_series->reasonSample(r);
 }
 
 void Recorder::gap(quint64 first, quint64 last)

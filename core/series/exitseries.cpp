@@ -19,12 +19,54 @@ void ExitSeries::clear()
 void ExitSeries::beginSession(const Handshake &handshake)
 {
     m_periodNs = handshake.periodNs;
+    m_vendor = handshake.cpuVendor;
     // The sender repeats its handshake whenever a reader reconnects, and a headless start is upgraded by
     // the first one: only a different session id means that the sender restarted.
     if (m_haveSession && handshake.sessionId != m_sessionId && !m_points.isEmpty())
         m_sessionPending = true;
     m_haveSession = true;
     m_sessionId = handshake.sessionId;
+}
+
+void ExitSeries::appendReason(const ReasonSample &reading)
+{
+    auto it = std::lower_bound(m_reasons.begin(), m_reasons.end(), reading.reason,
+                               [](const ReasonTotal &r, quint32 reason) { return r.reason < reason; });
+    if (it == m_reasons.end() || it->reason != reading.reason) {
+        ReasonTotal first;
+        first.reason = reading.reason;
+        first.lastExitsRaw = reading.exits;
+        first.lastCycles = reading.cycles;
+        first.t = m_haveTime && reading.tNs >= m_firstNs ? double(reading.tNs - m_firstNs) / 1e9 + m_axisOffset : 0;
+        first.readings = 1;
+        m_reasons.insert(it, first);
+        return;
+    }
+    // As for the totals: the exit count going down is a wrap when the cycles grew by at least the
+    // wrapped count (every exit costs cycles), a restart of the host's counters otherwise; a restart
+    // continues from the new readings.
+    quint64 exits = 0;
+    quint64 cycles = 0;
+    if (reading.cycles < it->lastCycles) {
+        exits = reading.exits;
+        cycles = reading.cycles;
+    } else if (reading.exits >= it->lastExitsRaw) {
+        exits = reading.exits - it->lastExitsRaw;
+        cycles = reading.cycles - it->lastCycles;
+    } else {
+        const quint64 wrapped = (quint64(1) << 32) + reading.exits - it->lastExitsRaw;
+        cycles = reading.cycles - it->lastCycles;
+        exits = cycles >= wrapped ? wrapped : reading.exits;
+        if (cycles < wrapped)
+            cycles = reading.cycles; // a restart whose cycles happen to exceed the last reading's
+    }
+    it->exitsTotal += exits;
+    it->cyclesTotal += cycles;
+    it->lastExitsRaw = reading.exits;
+    it->lastCycles = reading.cycles;
+    if (m_haveTime && reading.tNs >= m_firstNs)
+        it->t = double(reading.tNs - m_firstNs) / 1e9 + m_axisOffset;
+    ++it->readings;
 }
 
 double ExitSeries::placeOnAxis(quint64 tNs)

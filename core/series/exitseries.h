@@ -32,11 +32,13 @@ public:
     int append(const Sample &sample);
     void appendMarker(const Marker &marker);
     void noteGap() { m_gapPending = true; }
+    void appendReason(const ReasonSample &reading);
 
     // As a sink, the series builds itself from a stream or a stored run.
     void handshake(const Handshake &h) override { beginSession(h); }
     void sample(const Sample &s) override { append(s); }
     void marker(const Marker &m) override { appendMarker(m); }
+    void reasonSample(const ReasonSample &r) override { appendReason(r); }
     void gap(quint64, quint64) override { noteGap(); }
 
     int size() const { return int(m_points.size()); }
@@ -52,6 +54,10 @@ public:
     double cyclesPerExit(int index) const;
 
     QVector<Span> spans() const;
+    // Per exit reason sampled (leaf 0x4FFFFFFE), unwrapped like the totals, in reason order.
+    const QVector<ReasonTotal> &reasonTotals() const { return m_reasons; }
+    // The numbering of the reasons, from the sender's handshake.
+    CpuVendor cpuVendor() const { return m_vendor; }
     int resetCount() const { return m_resets; }
     double duration() const { return m_points.isEmpty() ? 0 : m_points.last().t; }
     quint64 totalExits() const { return m_points.isEmpty() ? 0 : m_points.last().exitsTotal; }
@@ -74,6 +80,8 @@ private:
     quint64 m_lastNs = 0;
     quint64 m_periodNs = 0;
     int m_resets = 0;
+    QVector<ReasonTotal> m_reasons;
+    CpuVendor m_vendor = CpuVendor::Unknown;
 };
 
 } // namespace ExitScope

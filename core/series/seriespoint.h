@@ -45,6 +45,19 @@ struct SeriesMarker
     quint64 cyclesTotal = 0;
 };
 
+// One exit reason's counters (leaf 0x4FFFFFFE), unwrapped across the 32-bit exit counter's wraps and
+// continued across resets as the totals are, cumulative since its first reading.
+struct ReasonTotal
+{
+    quint32 reason = 0;
+    quint64 exitsTotal = 0;
+    quint64 cyclesTotal = 0;
+    quint32 lastExitsRaw = 0;
+    quint64 lastCycles = 0;
+    double t = 0; // seconds since the run's first record, of its last reading
+    int readings = 0;
+};
+
 // Exits and cycles between a start marker and its end marker (same span id).
 struct Span
 {

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
+#include "protocol/exitreasons.h"
 #include "series/exitseries.h"
 
 #include <QTest>
 
+#include <algorithm>
 #include <cmath>
 
 using namespace ExitScope;
@@ -432,6 +434,63 @@ private Q_SLOTS:
         series.append({1, 7 * Second, 1'000, 10'000, 0});
         QCOMPARE(series.at(0).t, 0.0);
         QCOMPARE(series.at(0).flags, quint8(SeriesPoint::First));
+    }
+
+    // Per-reason readings: each reason on its own, unwrapped across a wrap of its 32-bit count,
+    // continued across a restart of the host's counters, in reason order whatever order they came in.
+    void reasonTotalsUnwrapAndContinue()
+    {
+        ExitSeries series;
+        auto h = session(1, Second);
+        h.cpuVendor = CpuVendor::AmdSvm;
+        series.beginSession(h);
+        QCOMPARE(series.cpuVendor(), CpuVendor::AmdSvm);
+        const auto reason = [](quint64 seq, quint32 code, quint32 exits, quint64 cycles) {
+            ReasonSample r;
+            r.seq = seq;
+            r.tNs = seq * Second;
+            r.reason = code;
+            r.exits = exits;
+            r.cycles = cycles;
+            return r;
+        };
+        series.reasonSample(reason(1, 0x78, 1000, 50'000)); // HLT first seen: the baseline
+        series.reasonSample(reason(2, 0x72, 10, 1'000));    // CPUID
+        series.reasonSample(reason(3, 0x78, 1500, 80'000)); // +500 exits, +30,000 cycles
+        series.reasonSample(reason(4, 0x72, 4'294'967'290u, 9'000'000'000ull)); // +4,294,967,280
+        series.reasonSample(reason(5, 0x72, 20, 9'100'000'000ull)); // a wrap: +26 exits (cycles grew enough)
+        series.reasonSample(reason(6, 0x78, 300, 20'000)); // cycles went down: a restart, +300 and +20,000
+        const auto &totals = series.reasonTotals();
+        QCOMPARE(totals.size(), 2);
+        QCOMPARE(totals.at(0).reason, 0x72u);
+        QCOMPARE(totals.at(0).exitsTotal, 4'294'967'280ull + 26);
+        QCOMPARE(totals.at(0).cyclesTotal, 9'100'000'000ull - 1'000);
+        QCOMPARE(totals.at(0).readings, 3);
+        QCOMPARE(totals.at(1).reason, 0x78u);
+        QCOMPARE(totals.at(1).exitsTotal, 500ull + 300);
+        QCOMPARE(totals.at(1).cyclesTotal, 30'000ull + 20'000);
+    }
+
+    void exitReasonNamesInBothNumberings()
+    {
+        QCOMPARE(ExitReasons::name(CpuVendor::IntelVmx, 10), QStringLiteral("CPUID"));
+        QCOMPARE(ExitReasons::name(CpuVendor::IntelVmx, 48), QStringLiteral("EPT_VIOLATION"));
+        QCOMPARE(ExitReasons::name(CpuVendor::AmdSvm, 0x72), QStringLiteral("CPUID"));
+        QCOMPARE(ExitReasons::name(CpuVendor::AmdSvm, 0x7b), QStringLiteral("IOIO"));
+        QCOMPARE(ExitReasons::name(CpuVendor::AmdSvm, 0x400), QStringLiteral("NPF"));
+        QCOMPARE(ExitReasons::name(CpuVendor::AmdSvm, 0x4e), QStringLiteral("EXCP_PF"));
+        QCOMPARE(ExitReasons::name(CpuVendor::AmdSvm, 0x4a0), QStringLiteral("0x4a0"));
+        QCOMPARE(ExitReasons::name(CpuVendor::IntelVmx, 90), QStringLiteral("reason 90"));
+        QCOMPARE(ExitReasons::parse(CpuVendor::AmdSvm, QStringLiteral("hlt")), std::optional<quint32>(0x78));
+        QCOMPARE(ExitReasons::parse(CpuVendor::IntelVmx, QStringLiteral("hlt")), std::optional<quint32>(12));
+        QCOMPARE(ExitReasons::parse(CpuVendor::AmdSvm, QStringLiteral("0x7b")), std::optional<quint32>(0x7b));
+        QVERIFY(!ExitReasons::parse(CpuVendor::AmdSvm, QStringLiteral("no such")));
+        const auto vmx = ExitReasons::defined(CpuVendor::IntelVmx);
+        QVERIFY(std::is_sorted(vmx.begin(), vmx.end()));
+        QCOMPARE(vmx.size(), 62); // Linux 6.1's EXIT_REASON_* values
+        const auto svm = ExitReasons::defined(CpuVendor::AmdSvm);
+        QVERIFY(std::is_sorted(svm.begin(), svm.end()));
+        QVERIFY(std::adjacent_find(svm.begin(), svm.end()) == svm.end());
     }
 };
 
