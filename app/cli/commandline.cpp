@@ -2,6 +2,9 @@
 #include "commandline.h"
 
 #include "deploy/deploypipeline.h"
+#include "metrics/fleetconfig.h"
+#include "metrics/fleetexporter.h"
+#include "metrics/metricsserver.h"
 #include "exitplot.h"
 #include "recording/recordingsession.h"
 #include "series/csvexporter.h"
@@ -11,6 +14,7 @@
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
+#include <QDateTime>
 #include <QElapsedTimer>
 #include <QEventLoop>
 #include <QFile>
@@ -49,6 +53,9 @@ const char *const Description =
     "  deploy            Put ExitScope's KVM modules and probe on the host of --connect (an SSH URI),\n"
     "                    activate (--activate reload|reboot|none) and verify them; --revert takes\n"
     "                    them off again; --dry-run says what would be done (docs/deploy.md).\n"
+    "  serve             Record the guests' agents and probes of the hosts in --config, each\n"
+    "                    connection a run in the run database, and expose their counters to\n"
+    "                    Prometheus on --listen ADDRESS:PORT/metrics (docs/fleet.md).\n"
     "\n"
     "Exit codes: 0 done, 1 the work failed, 2 bad arguments, 3 the run database cannot be used,\n"
     "4 no such run; deploy: 1 failed and rolled back (the host runs what it ran before), 5 refused\n"
@@ -81,7 +88,7 @@ int CommandLine::run(const QStringList &arguments)
     parser.setApplicationDescription(QString::fromUtf8(Description));
     parser.addHelpOption();
     parser.addVersionOption();
-    parser.addPositionalArgument(QStringLiteral("command"), QStringLiteral("record, runs, export, spans, rename, delete or deploy"));
+    parser.addPositionalArgument(QStringLiteral("command"), QStringLiteral("record, runs, export, spans, rename, delete, deploy or serve"));
     const QCommandLineOption store({QStringLiteral("s"), QStringLiteral("store")},
                                    QStringLiteral("Run database (default: %1).").arg(RunStore::defaultPath()),
                                    QStringLiteral("path"));
@@ -157,6 +164,15 @@ int CommandLine::run(const QStringList &arguments)
     const QCommandLineOption installAgent(QStringLiteral("install-agent"),
                                           QStringLiteral("deploy: also put this exitscope-agent on the host, for guest images."),
                                           QStringLiteral("path"));
+    const QCommandLineOption listen(QStringLiteral("listen"),
+                                    QStringLiteral("serve: the address and port of /metrics (default 127.0.0.1:9477)."),
+                                    QStringLiteral("address:port"), QStringLiteral("127.0.0.1:9477"));
+    const QCommandLineOption config(QStringLiteral("config"), QStringLiteral("serve: the hosts and guests to record (docs/fleet.md)."),
+                                    QStringLiteral("file"));
+    const QCommandLineOption rollMinutes(QStringLiteral("roll-minutes"),
+                                         QStringLiteral("serve: begin a new run for each sender this often, in minutes (default 60)."),
+                                         QStringLiteral("minutes"), QStringLiteral("60"));
+    parser.addOptions({listen, config, rollMinutes});
     parser.addOptions({store, file, command, connectTo, agent, boot, probe, rate, paced, speed, duration, wait, send, saveStream, csv, png, pdf, size, subtractOwn, name, notes, host,
                        kernel, guest, quiet, activate, revert, dryRun, await, stopGuests, leaves, modules, rebootTimeout, installAgent, acceptNewHostKey});
 
@@ -250,6 +266,13 @@ int CommandLine::run(const QStringList &arguments)
                                       .arg(parser.value(rebootTimeout)));
         }
         return deploy(options);
+    }
+    if (verb == QLatin1String("serve")) {
+        bool ok = false;
+        const int roll = parser.value(rollMinutes).toInt(&ok);
+        if (!ok || roll < 1 || roll > 10080)
+            return usageError(QStringLiteral("--roll-minutes needs a whole number from 1 to 10080, not '%1'").arg(parser.value(rollMinutes)));
+        return serve(parser.value(listen), parser.value(config), roll);
     }
     if (verb == QLatin1String("record"))
         return record();
@@ -607,6 +630,66 @@ int CommandLine::deploy(DeployOptions options)
         || failure.stage == DeployStage::Upload || failure.code == DeployError::ModulesMismatch
         || (failure.code == DeployError::Cancelled && failure.stage <= DeployStage::Install);
     return untouched ? DeployRefused : HostLeftChanged;
+}
+
+int CommandLine::serve(const QString &listenText, const QString &configPath, int rollMinutes)
+{
+    if (!m_positional.isEmpty())
+        return usageError(QStringLiteral("serve takes no positional arguments"));
+    if (configPath.isEmpty())
+        return usageError(QStringLiteral("serve needs --config FILE naming the hosts and guests (docs/fleet.md)"));
+    QHostAddress address;
+    quint16 port = 0;
+    QString why;
+    if (!MetricsServer::parseListen(listenText, &address, &port, &why))
+        return usageError(why);
+    QVector<FleetTarget> targets;
+    if (!FleetConfig::load(configPath, &targets, &why))
+        return usageError(why);
+    RunStore store;
+    if (const int rc = openStore(store, false); rc != Ok)
+        return rc;
+
+    FleetExporter exporter(targets, &store, rollMinutes);
+    MetricsServer server([&exporter](OpenMetricsWriter::Format format) { return exporter.render(format); });
+    if (!server.listen(address, port, &why)) {
+        err(QStringLiteral("exitscope-cli: ") + why);
+        return Failed;
+    }
+    QObject::connect(&exporter, &FleetExporter::targetStateChanged, &exporter,
+                     [this](const QString &host, const QString &guest, bool up, const QString &message) {
+                         err(QStringLiteral("%1 %2/%3 %4: %5")
+                                 .arg(QDateTime::currentDateTime().toString(Qt::ISODate), host, guest,
+                                      up ? QStringLiteral("up") : QStringLiteral("down"), message));
+                     });
+    QStringList names;
+    for (const auto &target : std::as_const(targets))
+        names.append(target.host + QLatin1Char('/') + target.guest);
+    err(QStringLiteral("serving %1 sender(s) (%2) on http://%3:%4/metrics; runs go to %5; Ctrl+C stops")
+            .arg(targets.size())
+            .arg(names.join(QStringLiteral(", ")), address.protocol() == QAbstractSocket::IPv6Protocol
+                                                       ? QLatin1Char('[') + address.toString() + QLatin1Char(']')
+                                                       : address.toString())
+            .arg(server.port())
+            .arg(m_storePath));
+    exporter.start();
+
+    QEventLoop loop;
+    std::signal(SIGINT, onInterrupt);
+    std::signal(SIGTERM, onInterrupt);
+    QTimer tick;
+    QObject::connect(&tick, &QTimer::timeout, &loop, [&loop] {
+        if (interrupted)
+            loop.quit();
+    });
+    tick.start(100);
+    loop.exec();
+    tick.stop();
+    exporter.stop();
+    std::signal(SIGINT, SIG_DFL);
+    std::signal(SIGTERM, SIG_DFL);
+    err(QStringLiteral("stopped after %1 scrapes; every sender's runs are stored").arg(server.requestsServed()));
+    return Ok;
 }
 
 int CommandLine::listRuns()

@@ -27,6 +27,7 @@ public:
 private:
     int record();
     int deploy(DeployOptions options);
+    int serve(const QString &listen, const QString &configPath, int rollMinutes);
     // What --file, --command, --agent or --probe ask to record from: Ok, or the exit code after the message.
     int sourceSpec(SourceSpec *spec);
     int reportRecording(const RecordingSession &session, int outcome, const QString &failure, const QString &details);
