@@ -19,6 +19,7 @@
 #include <QEventLoop>
 #include <QFile>
 #include <QFileInfo>
+#include <QLocale>
 #include <QProcess>
 #include <QRegularExpression>
 #include <QTimer>
@@ -26,6 +27,9 @@
 #include <atomic>
 #include <cmath>
 #include <csignal>
+#include <cstdio>
+
+#include <unistd.h>
 
 namespace ExitScope {
 
@@ -499,6 +503,11 @@ int CommandLine::record()
     std::signal(SIGTERM, onInterrupt);
     QTimer tick;
     qint64 lastReport = 0;
+    // On a terminal one line, rewritten every second; in a log, a plain line every 5 s.
+    const bool terminal = isatty(STDERR_FILENO);
+    const int reportEvery = terminal ? 1 : 5;
+    bool lineOpen = false;
+    int exitsFrom = 0; // first point of the last report's rate window
     QObject::connect(&tick, &QTimer::timeout, &loop, [&] {
         if (interrupted) {
             session.stop();
@@ -506,18 +515,54 @@ int CommandLine::record()
         }
         const auto series = session.series();
         const auto seconds = qint64(session.elapsedSeconds());
-        if (!m_quiet && session.phase() == RecordingSession::Phase::Recording && seconds > lastReport) {
-            lastReport = seconds;
-            err(QStringLiteral("  %1 samples, %2 s of data").arg(series->size()).arg(series->duration(), 0, 'f', 1));
+        if (m_quiet || session.phase() != RecordingSession::Phase::Recording || seconds < lastReport + reportEvery)
+            return;
+        lastReport = seconds;
+        const auto line = progressLine(*series, exitsFrom, m_duration > 0 ? m_duration - session.elapsedSeconds() : -1);
+        exitsFrom = series->size();
+        if (terminal) {
+            std::fprintf(stderr, "\r\033[K%s", qPrintable(line));
+            std::fflush(stderr);
+            lineOpen = true;
+        } else {
+            err(line);
         }
     });
     tick.start(100);
     if (session.isActive())
         loop.exec();
     tick.stop();
+    if (lineOpen)
+        std::fputc('\n', stderr);
     std::signal(SIGINT, SIG_DFL);
     std::signal(SIGTERM, SIG_DFL);
     return reportRecording(session, int(outcome), failure, details);
+}
+
+// "  1234 samples, 56.7 s of data, 3210 exits/s, 150 cycles/exit, 23 s left": the rate over the
+// samples since the last report.
+QString CommandLine::progressLine(const ExitSeries &series, int from, double secondsLeft)
+{
+    quint64 exits = 0;
+    quint64 cycles = 0;
+    double interval = 0;
+    for (int i = std::max(from, 0); i < series.size(); ++i) {
+        const auto &point = series.at(i);
+        if (!point.hasRate())
+            continue;
+        exits += series.exitsInInterval(i);
+        cycles += point.deltaCycles;
+        interval += point.interval;
+    }
+    QString line = QStringLiteral("  %1 samples, %2 s of data").arg(series.size()).arg(series.duration(), 0, 'f', 1);
+    if (interval > 0) {
+        line += QStringLiteral(", %1 exits/s").arg(QLocale::c().toString(double(exits) / interval, 'f', 0));
+        if (exits > 0)
+            line += QStringLiteral(", %1 cycles/exit").arg(QLocale::c().toString(double(cycles) / double(exits), 'f', 0));
+    }
+    if (secondsLeft >= 0)
+        line += QStringLiteral(", %1 s left").arg(qint64(std::ceil(secondsLeft)));
+    return line;
 }
 
 int CommandLine::reportRecording(const RecordingSession &session, int outcomeValue, const QString &failure,

@@ -30,6 +30,7 @@ private:
     int serve(const QString &listen, const QString &configPath, int rollMinutes);
     // What --file, --command, --agent or --probe ask to record from: Ok, or the exit code after the message.
     int sourceSpec(SourceSpec *spec);
+    static QString progressLine(const ExitSeries &series, int from, double secondsLeft);
     int reportRecording(const RecordingSession &session, int outcome, const QString &failure, const QString &details);
     int listRuns();
     int exportRun();

@@ -18,7 +18,24 @@
 set -euo pipefail
 
 die() { printf 'build-l1: error: %s\n' "$*" >&2; exit 1; }
-log() { printf 'build-l1: %s\n' "$*" >&2; }
+# Every line says how long the build has run; a step of minutes says every 30 s that it still runs.
+log() { printf 'build-l1: [%4d s] %s\n' "$SECONDS" "$*" >&2; }
+long_step() { # WHAT LOGFILE COMMAND...: COMMAND's output goes to LOGFILE
+    local what=$1 logfile=$2 pid started=$SECONDS i
+    shift 2
+    "$@" >>"$logfile" 2>&1 &
+    pid=$!
+    while kill -0 "$pid" 2>/dev/null; do
+        for ((i = 0; i < 30; i++)); do
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 1
+        done
+        if kill -0 "$pid" 2>/dev/null; then
+            log "  still $what ($((SECONDS - started)) s; $(wc -l <"$logfile") lines in ${logfile##*/})"
+        fi
+    done
+    wait "$pid"
+}
 
 [[ $# -eq 2 ]] || die "usage: build-l1.sh OUTDIR KERNEL_DEBIAN_VERSION"
 out=$1
@@ -62,8 +79,8 @@ in_root() {
 
 log "debootstrap bookworm from $mirror"
 packages_csv=$(IFS=,; echo "${packages[*]}")
-if ! nice -n 5 debootstrap --variant=minbase --include="$packages_csv" bookworm "$root" "$mirror" \
-        >"$out/debootstrap.log" 2>&1; then
+if ! long_step "debootstrapping" "$out/debootstrap.log" \
+        nice -n 5 debootstrap --variant=minbase --include="$packages_csv" bookworm "$root" "$mirror"; then
     tail -n 30 "$out/debootstrap.log" >&2 || true
     [[ -f $root/debootstrap/debootstrap.log ]] && tail -n 30 "$root/debootstrap/debootstrap.log" >&2
     die "debootstrap failed (log above); check that $mirror is reachable"
@@ -104,7 +121,7 @@ printf 'MODULES=list\nCOMPRESS=gzip\n' >"$root/etc/initramfs-tools/conf.d/exitsc
 printf 'virtio_pci\nvirtio_blk\next4\n' >>"$root/etc/initramfs-tools/modules"
 
 log "installing $image_pkg=$kver"
-in_root apt-get -q -y --no-install-recommends install "$image_pkg=$kver" >>"$out/apt.log" 2>&1 \
+long_step "installing the kernel" "$out/apt.log" in_root apt-get -q -y --no-install-recommends install "$image_pkg=$kver" \
     || { tail -n 30 "$out/apt.log" >&2; die "installing $image_pkg=$kver failed"; }
 got=$(in_root dpkg-query -W -f '${Version}' "$image_pkg")
 [[ $got == "$kver" ]] || die "installed $image_pkg is $got, wanted $kver"
@@ -182,12 +199,12 @@ rm -rf "$root"
 log "first boot of the image (QEMU emulator; a few minutes at most)"
 mkdir -p "$out/blank/l2"
 mke2fs -q -t ext4 -L exitscope-l2 -d "$out/blank" -F "$out/blank-l2.img" 4M >/dev/null || die "mke2fs failed"
-timeout 900 nice -n 5 qemu-system-x86_64 -machine q35 -accel tcg,thread=multi -cpu qemu64,+svm,+npt \
+long_step "booting the image for the first time" "$out/qemu.log" timeout 900 nice -n 5 qemu-system-x86_64 -machine q35 -accel tcg,thread=multi -cpu qemu64,+svm,+npt \
     -smp 2 -m 2048 -kernel "$out/vmlinuz" -initrd "$out/initrd.img" \
     -append "root=/dev/vda rw console=ttyS0,115200 net.ifnames=0 panic=-1 loglevel=4" \
     -drive "file=$out/rootfs.img,format=raw,if=virtio" -drive "file=$out/blank-l2.img,format=raw,if=virtio,readonly=on" \
     -nic none -device virtio-rng-pci \
-    -display none -vga none -no-reboot -serial "file:$out/provision.log" </dev/null >"$out/qemu.log" 2>&1 \
+    -display none -vga none -no-reboot -serial "file:$out/provision.log" </dev/null \
     || { tail -n 40 "$out/provision.log" "$out/qemu.log" >&2; die "the first boot of the image failed or timed out"; }
 provisioned=$(debugfs -R 'stat /var/lib/exitscope-lab/provisioned' "$out/rootfs.img" 2>/dev/null) || provisioned=
 [[ $provisioned == *Inode:* ]] \
