@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
+#include "aboutdialog.h"
 #include "mainwindow.h"
 #include "recording/sourcespec.h"
 #include "store/runstore.h"
@@ -89,7 +90,7 @@ int main(int argc, char **argv)
     MainWindow window;
     if (!window.openStore(parser.value(store)))
         return 3;
-    window.setWindowIcon(QIcon::fromTheme(QStringLiteral("org.exitscope.ExitScope")));
+    QGuiApplication::setWindowIcon(AboutDialog::applicationIcon());
     window.show();
 
     if (parser.isSet(screenshot)) {

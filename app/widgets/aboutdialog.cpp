@@ -13,7 +13,25 @@
 #include <QPushButton>
 #include <QVBoxLayout>
 
+// The resources of a static library are registered by hand, outside any namespace.
+static void registerIconResources()
+{
+    Q_INIT_RESOURCE(icons);
+}
+
 namespace ExitScope {
+
+QIcon AboutDialog::applicationIcon()
+{
+    static const bool registered = (registerIconResources(), true);
+    Q_UNUSED(registered)
+    // The installed theme icon where there is one; the built-in renderings otherwise (a build tree,
+    // or Qt without its SVG plugin).
+    QIcon builtIn;
+    builtIn.addFile(QStringLiteral(":/icons/exitscope-48.png"));
+    builtIn.addFile(QStringLiteral(":/icons/exitscope-128.png"));
+    return QIcon::fromTheme(QStringLiteral("org.exitscope.ExitScope"), builtIn);
+}
 
 QStringList AboutDialog::versionLines()
 {
@@ -34,7 +52,8 @@ AboutDialog::AboutDialog(QWidget *parent)
 
     auto header = new QHBoxLayout;
     auto icon = new QLabel(this);
-    icon->setPixmap(QIcon::fromTheme(QStringLiteral("org.exitscope.ExitScope"), windowIcon()).pixmap(64, 64));
+    icon->setObjectName(QStringLiteral("aboutIcon"));
+    icon->setPixmap(applicationIcon().pixmap(64, 64));
     header->addWidget(icon, 0, Qt::AlignTop);
     auto text = new QLabel(this);
     text->setObjectName(QStringLiteral("aboutText"));

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <QDialog>
+#include <QIcon>
 
 namespace ExitScope {
 
@@ -15,6 +16,8 @@ public:
 
     // The versions as plain lines ("Qt 6.4.2 (built with 6.4.2)"), also for copying into a report.
     static QStringList versionLines();
+    // The product's icon: from the icon theme when installed, built in otherwise.
+    static QIcon applicationIcon();
 };
 
 } // namespace ExitScope

@@ -111,6 +111,7 @@ private Q_SLOTS:
     void initTestCase()
     {
         QSettings().clear(); // every run starts from no settings (the test has a configuration folder of its own)
+        QCoreApplication::setApplicationVersion(QStringLiteral(EXITSCOPE_VERSION)); // as the program sets it
         QVERIFY(m_dir.isValid());
         m_recording = m_dir.filePath(QStringLiteral("fixture.exs"));
         QVERIFY(TestFixture::writeStream(m_recording, TestFixture::makeStream()));
@@ -565,6 +566,10 @@ private Q_SLOTS:
             QTRY_VERIFY(qobject_cast<QDialog *>(QApplication::activeModalWidget()));
             auto dialog = qobject_cast<QDialog *>(QApplication::activeModalWidget());
             shown = dialog->findChild<QLabel *>(QStringLiteral("versions"))->text();
+            // docs/images/about.png is made this way: EXITSCOPE_ABOUT_PNG=docs/images/about.png tst_mainwindow aboutNamesTheLibraryVersions
+            if (const auto png = qEnvironmentVariable("EXITSCOPE_ABOUT_PNG"); !png.isEmpty())
+                QVERIFY(dialog->grab().save(png));
+            QVERIFY(!dialog->findChild<QLabel *>(QStringLiteral("aboutIcon"))->pixmap().isNull());
             dialog->findChild<QPushButton *>(QStringLiteral("copyVersions"))->click();
             dialog->reject();
         });
@@ -572,6 +577,7 @@ private Q_SLOTS:
         for (const auto library : {"Qt ", "QCustomPlot 2.", "libvirt ", "libssh 0."})
             QVERIFY2(shown.contains(QLatin1String(library)), qPrintable(shown));
         QVERIFY(!shown.contains(QLatin1String("unknown")));
+        QVERIFY(shown.startsWith(QStringLiteral("ExitScope " EXITSCOPE_VERSION "\n")));
         QCOMPARE(QGuiApplication::clipboard()->text(), shown);
     }
 };

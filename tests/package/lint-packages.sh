@@ -28,6 +28,7 @@ holds() { # PACKAGE PATH...
 holds "$workbench" usr/bin/exitscope usr/bin/exitscope-cli usr/bin/exitscope-probe usr/bin/labctl \
     usr/share/applications/org.exitscope.ExitScope.desktop \
     usr/share/icons/hicolor/scalable/apps/org.exitscope.ExitScope.svg \
+    usr/share/icons/hicolor/48x48/apps/org.exitscope.ExitScope.png usr/share/icons/hicolor/128x128/apps/org.exitscope.ExitScope.png \
     usr/share/metainfo/org.exitscope.ExitScope.metainfo.xml usr/share/mime/packages/org.exitscope.ExitScope.xml \
     usr/share/man/man1/exitscope.1.gz usr/share/man/man1/exitscope-cli.1.gz usr/share/man/man1/labctl.1.gz \
     usr/share/man/man8/exitscope-probe.8.gz usr/share/bash-completion/completions/exitscope-cli \
