@@ -14,6 +14,7 @@
 #include "store/outputguard.h"
 #include "store/runstore.h"
 #include "userprompts.h"
+#include "welcomepage.h"
 #include "virt/hostcontroller.h"
 
 #include <QApplication>
@@ -28,6 +29,7 @@
 #include <QRegularExpression>
 #include <QSettings>
 #include <QSplitter>
+#include <QStackedWidget>
 #include <QStatusBar>
 #include <QTableView>
 #include <QToolBar>
@@ -66,7 +68,12 @@ MainWindow::MainWindow(QWidget *parent)
     splitter->addWidget(m_spanView);
     splitter->setStretchFactor(0, 4);
     splitter->setStretchFactor(1, 1);
-    setCentralWidget(splitter);
+    // The welcome page until there is a run to show.
+    m_welcome = new WelcomePage(this);
+    m_central = new QStackedWidget(this);
+    m_central->addWidget(m_welcome);
+    m_central->addWidget(splitter);
+    setCentralWidget(m_central);
 
     m_runView->setModel(m_runs);
     m_runView->setSelectionBehavior(QAbstractItemView::SelectRows);
@@ -101,6 +108,14 @@ MainWindow::MainWindow(QWidget *parent)
         if (!uri.isEmpty() && !m_host->isConnected() && !m_host->isConnecting())
             m_host->connectTo(uri);
     });
+    connect(m_welcome, &WelcomePage::connectRequested, this, [this, hostDock] {
+        hostDock->show();
+        hostDock->raise();
+        m_hostPanel->setFocus();
+    });
+    connect(m_welcome, &WelcomePage::replayRequested, this, [this](const QString &path) { record(SourceSpec::replay(path, true)); });
+    connect(m_welcome, &WelcomePage::chooseRecordingRequested, this, [this] { chooseReplay(true); });
+    connect(m_welcome, &WelcomePage::recordCommandRequested, this, &MainWindow::chooseCommand);
     connect(m_hostPanel, &HostPanel::recordAgentRequested, this, &MainWindow::recordAgent);
     connect(m_hostPanel, &HostPanel::recordProbeRequested, this, [this](const QString &uri) { recordProbe(uri); });
     connect(m_hostPanel, &HostPanel::agentCommandRequested, this, [this](const QString &line) {
@@ -504,6 +519,7 @@ void MainWindow::updateActions()
     m_rename->setEnabled(haveSelection);
     m_notes->setEnabled(haveSelection);
     m_delete->setEnabled(haveSelection && !(recording && selectedRunId() == m_session->runId()));
+    m_central->setCurrentIndex(m_shownRunId < 0 && !recording ? 0 : 1);
 }
 
 void MainWindow::reportError(const QString &message, const QString &details)

@@ -11,6 +11,7 @@
 
 class QAction;
 class QMenu;
+class QStackedWidget;
 class QCloseEvent;
 class QLabel;
 class QProgressBar;
@@ -19,6 +20,7 @@ class QTableView;
 namespace ExitScope {
 
 class ExitPlot;
+class WelcomePage;
 class DeployPanel;
 class HostController;
 class HostPanel;
@@ -122,6 +124,8 @@ private:
     QString m_lastError;
 
     QMenu *m_recent = nullptr;
+    QStackedWidget *m_central = nullptr;
+    WelcomePage *m_welcome = nullptr;
     QAction *m_replayPaced;
     QAction *m_replayFast;
     QAction *m_recordCommand;

@@ -15,6 +15,8 @@
 #include <QAction>
 #include <QApplication>
 #include <QClipboard>
+#include <QCommandLinkButton>
+#include <QStackedWidget>
 #include <QDialog>
 #include <QLabel>
 #include <QMenu>
@@ -579,6 +581,48 @@ private Q_SLOTS:
         QVERIFY(!shown.contains(QLatin1String("unknown")));
         QVERIFY(shown.startsWith(QStringLiteral("ExitScope " EXITSCOPE_VERSION "\n")));
         QCOMPARE(QGuiApplication::clipboard()->text(), shown);
+    }
+
+    // An empty window shows the ways in; the shipped recording is one click away, described by the
+    // recordings' README, and once a run shows the plot takes the page's place.
+    void firstStartShowsTheWaysIn()
+    {
+        MainWindow window;
+        window.show();
+        QVERIFY(window.openStore(m_dir.filePath(QStringLiteral("welcome.sqlite"))));
+        auto central = qobject_cast<QStackedWidget *>(window.centralWidget());
+        QVERIFY(central);
+        auto welcome = window.findChild<QWidget *>(QStringLiteral("welcome"));
+        QCOMPARE(central->currentWidget(), welcome);
+        // docs/images/welcome.png: EXITSCOPE_WELCOME_PNG=docs/images/welcome.png tst_mainwindow firstStartShowsTheWaysIn
+        if (const auto png = qEnvironmentVariable("EXITSCOPE_WELCOME_PNG"); !png.isEmpty()) {
+            window.resize(1280, 800);
+            QVERIFY(window.grab().save(png));
+        }
+        const auto replays = welcome->findChildren<QCommandLinkButton *>(QStringLiteral("welcomeReplay"));
+        QCOMPARE(replays.size(), 1);
+        QCOMPARE(replays.first()->text(), QStringLiteral("Replay l2-boot-and-io.exs"));
+        QVERIFY2(replays.first()->description().startsWith(QLatin1String("exitscope-agent in an L2 guest")),
+                 qPrintable(replays.first()->description()));
+
+        auto hostDock = window.findChild<QDockWidget *>(QStringLiteral("host"));
+        hostDock->hide();
+        welcome->findChild<QCommandLinkButton *>(QStringLiteral("welcomeConnect"))->click();
+        QVERIFY(hostDock->isVisible());
+
+        auto prompts = new ScriptedPrompts;
+        window.setPrompts(std::unique_ptr<UserPrompts>(prompts));
+        welcome->findChild<QCommandLinkButton *>(QStringLiteral("welcomeCommand"))->click();
+        QCOMPARE(prompts->asked, QStringList({QStringLiteral("Record a command's output")})); // cancelled: nothing starts
+        QCOMPARE(central->currentWidget(), welcome);
+
+        replays.first()->click();
+        QVERIFY(window.session()->isActive());
+        QVERIFY(central->currentWidget() != welcome);
+        QTRY_VERIFY_WITH_TIMEOUT(window.plot()->plottedPoints() > 0, 10000);
+        window.stopRecording();
+        QTRY_VERIFY_WITH_TIMEOUT(!window.session()->isActive(), 10000);
+        QVERIFY(central->currentWidget() != welcome); // the run stays shown
     }
 };
 
