@@ -80,6 +80,32 @@ private Q_SLOTS:
         }
     }
 
+    // What a desktop does when a recording is opened from a file manager (Exec=exitscope %f): the
+    // recording, as the only argument, is replayed into the run database.
+    void guiReplaysARecordingGivenAsItsArgument()
+    {
+        QProcess process;
+        auto env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
+        process.setProcessEnvironment(env);
+        const auto store = path(QStringLiteral("opened.sqlite"));
+        const auto shot = path(QStringLiteral("opened.png"));
+        process.start(QStringLiteral(EXITSCOPE_GUI), {QStringLiteral("--store"), store, QStringLiteral("--fast"),
+                                                      QStringLiteral("--screenshot"), shot, m_recording});
+        QVERIFY(process.waitForFinished(60000));
+        QCOMPARE(process.exitCode(), 0);
+        QVERIFY(QImage(shot).width() > 0);
+        auto r = cli({QStringLiteral("runs"), QStringLiteral("--store"), store});
+        QCOMPARE(r.code, 0);
+        QVERIFY2(r.out.contains(QLatin1String("fixture.exs")), qPrintable(r.out));
+
+        // Two recordings at once are refused with a message.
+        process.start(QStringLiteral(EXITSCOPE_GUI), {QStringLiteral("--store"), store, m_recording, m_recording});
+        QVERIFY(process.waitForFinished(30000));
+        QCOMPARE(process.exitCode(), 2);
+        QVERIFY(process.readAllStandardError().contains("one recording at a time"));
+    }
+
     void helpAndVersion()
     {
         auto r = cli({QStringLiteral("--help")});
