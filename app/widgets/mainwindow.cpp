@@ -7,6 +7,7 @@
 #include "hostpanel.h"
 #include "recording/recordingsession.h"
 #include "recording/sourcespec.h"
+#include "reasonmodel.h"
 #include "runlistmodel.h"
 #include "series/csvexporter.h"
 #include "spanmodel.h"
@@ -23,16 +24,19 @@
 #include <QFileInfo>
 #include <QHeaderView>
 #include <QLabel>
+#include <QLineEdit>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QProgressBar>
 #include <QRegularExpression>
 #include <QSettings>
+#include <QSortFilterProxyModel>
 #include <QSplitter>
 #include <QStackedWidget>
 #include <QStatusBar>
 #include <QTableView>
 #include <QToolBar>
+#include <QVBoxLayout>
 
 #include <cmath>
 
@@ -93,6 +97,36 @@ MainWindow::MainWindow(QWidget *parent)
     addDockWidget(Qt::LeftDockWidgetArea, hostDock);
     connect(m_hostPanel, &HostPanel::errorOccurred, this, &MainWindow::reportError);
 
+    // Exit reasons, as kvm_stat lists them: sortable, filtered by name.
+    m_reasons = new ReasonModel(this);
+    auto reasonProxy = new QSortFilterProxyModel(this);
+    reasonProxy->setSourceModel(m_reasons);
+    reasonProxy->setSortRole(Qt::EditRole);
+    reasonProxy->setFilterKeyColumn(ReasonModel::ReasonColumn);
+    reasonProxy->setFilterCaseSensitivity(Qt::CaseInsensitive);
+    auto reasonPanel = new QWidget(this);
+    auto reasonLayout = new QVBoxLayout(reasonPanel);
+    reasonLayout->setContentsMargins(0, 0, 0, 0);
+    auto reasonFilter = new QLineEdit(reasonPanel);
+    reasonFilter->setObjectName(QStringLiteral("reasonFilter"));
+    reasonFilter->setPlaceholderText(tr("Filter reasons…"));
+    reasonFilter->setClearButtonEnabled(true);
+    connect(reasonFilter, &QLineEdit::textChanged, reasonProxy, &QSortFilterProxyModel::setFilterFixedString);
+    auto reasonView = new QTableView(reasonPanel);
+    reasonView->setObjectName(QStringLiteral("reasonView"));
+    reasonView->setModel(reasonProxy);
+    reasonView->setSortingEnabled(true);
+    reasonView->sortByColumn(ReasonModel::ExitsColumn, Qt::DescendingOrder);
+    reasonView->verticalHeader()->hide();
+    reasonView->setAlternatingRowColors(true);
+    reasonLayout->addWidget(reasonFilter);
+    reasonLayout->addWidget(reasonView);
+    m_reasonDock = new QDockWidget(tr("Exit reasons"), this);
+    m_reasonDock->setObjectName(QStringLiteral("reasons"));
+    m_reasonDock->setWidget(reasonPanel);
+    addDockWidget(Qt::RightDockWidgetArea, m_reasonDock);
+    m_reasonDock->hide(); // shown when a run sampled reasons (agent --reasons), or from the View menu
+
     auto deployDock = new QDockWidget(tr("Deployment"), this);
     deployDock->setObjectName(QStringLiteral("deployment"));
     deployDock->setWidget(m_deployPanel);
@@ -141,6 +175,7 @@ MainWindow::MainWindow(QWidget *parent)
         if (showingLiveRun()) {
             m_plot->scheduleUpdate();
             m_spans->setSpans(m_shown->spans());
+            updateReasons();
         }
         updateStatus();
     });
@@ -304,6 +339,11 @@ void MainWindow::createActions()
     m_logScale = view->addAction(tr("&Logarithmic exit rate"));
     m_logScale->setCheckable(true);
     connect(m_logScale, &QAction::toggled, m_plot, &ExitPlot::setLogScale);
+    auto reasonsAction = m_reasonDock->toggleViewAction();
+    reasonsAction->setText(tr("&Exit reasons"));
+    reasonsAction->setObjectName(QStringLiteral("showReasons"));
+    view->addAction(reasonsAction);
+    view->addSeparator();
     m_subtractOwn = view->addAction(tr("&Subtract the sampler's own exits"));
     m_subtractOwn->setCheckable(true);
     m_subtractOwn->setToolTip(tr("Every CPUID the sampler executes is one exit; leave them out of the rates."));
@@ -461,8 +501,23 @@ void MainWindow::showSeries(std::shared_ptr<const ExitSeries> series)
     m_shown = std::move(series);
     m_plot->setSeries(m_shown);
     m_spans->setSpans(m_shown ? m_shown->spans() : QVector<Span>{});
+    m_reasons->clear();
+    updateReasons();
     updateActions();
     updateStatus();
+}
+
+void MainWindow::updateReasons()
+{
+    if (!m_shown)
+        return;
+    const bool had = m_reasons->rowCount() > 0;
+    m_reasons->update(*m_shown);
+    // The table comes into view when a run first shows reasons; closed by the user, it stays closed.
+    if (!had && m_reasons->rowCount() > 0 && !m_reasonsShownOnce) {
+        m_reasonsShownOnce = true;
+        m_reasonDock->show();
+    }
 }
 
 bool MainWindow::showingLiveRun() const

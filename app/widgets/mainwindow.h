@@ -12,6 +12,7 @@
 class QAction;
 class QMenu;
 class QStackedWidget;
+class QDockWidget;
 class QCloseEvent;
 class QLabel;
 class QProgressBar;
@@ -21,6 +22,7 @@ namespace ExitScope {
 
 class ExitPlot;
 class WelcomePage;
+class ReasonModel;
 class DeployPanel;
 class HostController;
 class HostPanel;
@@ -97,6 +99,7 @@ private:
     void chooseReplay(bool paced);
     void rememberRecording(const QString &path);
     void fillRecentMenu();
+    void updateReasons();
     void chooseCommand();
     void chooseExport(const QString &format);
     void renameSelectedRun();
@@ -124,6 +127,9 @@ private:
     QString m_lastError;
 
     QMenu *m_recent = nullptr;
+    ReasonModel *m_reasons = nullptr;
+    QDockWidget *m_reasonDock = nullptr;
+    bool m_reasonsShownOnce = false;
     QStackedWidget *m_central = nullptr;
     WelcomePage *m_welcome = nullptr;
     QAction *m_replayPaced;

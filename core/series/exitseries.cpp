@@ -39,6 +39,7 @@ void ExitSeries::appendReason(const ReasonSample &reading)
         first.lastCycles = reading.cycles;
         first.t = m_haveTime && reading.tNs >= m_firstNs ? double(reading.tNs - m_firstNs) / 1e9 + m_axisOffset : 0;
         first.readings = 1;
+        first.windowStart = first.t;
         m_reasons.insert(it, first);
         return;
     }
@@ -67,6 +68,11 @@ void ExitSeries::appendReason(const ReasonSample &reading)
     if (m_haveTime && reading.tNs >= m_firstNs)
         it->t = double(reading.tNs - m_firstNs) / 1e9 + m_axisOffset;
     ++it->readings;
+    if (it->t - it->windowStart >= ReasonTotal::RateWindowSeconds) {
+        it->rate = double(it->exitsTotal - it->windowStartExits) / (it->t - it->windowStart);
+        it->windowStart = it->t;
+        it->windowStartExits = it->exitsTotal;
+    }
 }
 
 double ExitSeries::placeOnAxis(quint64 tNs)

@@ -56,6 +56,12 @@ struct ReasonTotal
     quint64 lastCycles = 0;
     double t = 0; // seconds since the run's first record, of its last reading
     int readings = 0;
+    // Exits per second over the last complete window of at least RateWindowSeconds, -1 before one
+    // is complete; kept here so that it does not depend on how often a view looks.
+    static constexpr double RateWindowSeconds = 1.0;
+    double rate = -1;
+    double windowStart = 0;
+    quint64 windowStartExits = 0;
 };
 
 // Exits and cycles between a start marker and its end marker (same span id).

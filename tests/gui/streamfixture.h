@@ -15,7 +15,12 @@ struct StreamShape
     quint32 firstExits = 0xFFFF0000u; // wraps after a few samples
     quint64 exitsPerSample = 4000;
     quint64 cyclesPerExit = 1500;
+    // Also per-reason readings after every sample (SVM numbering): HLT, IOIO and NPF take 50, 30
+    // and 20 % of every interval's exits, so that they add up to the total exactly.
+    bool reasons = false;
 };
+
+constexpr quint32 FixtureReasons[] = {0x78, 0x7b, 0x400};
 
 // Exits per second between two samples is exitsPerSample / period, i.e. 400,000/s by default;
 // the workload span covers samples 50..100 and doubles the rate there.
@@ -35,6 +40,8 @@ inline QByteArray makeStream(const StreamShape &shape = {})
     StreamWriter::append(out, h);
     quint64 exits = shape.firstExits;
     quint64 cycles = 1'000'000'000;
+    quint64 reasonExits[] = {1000, 2000, 3000};
+    quint64 reasonCycles[] = {10'000'000, 20'000'000, 30'000'000};
     for (int i = 0; i < shape.samples; ++i) {
         const quint64 t = 5'000'000'000ULL + quint64(i) * shape.periodNs;
         if (i == 0) {
@@ -59,6 +66,15 @@ inline QByteArray makeStream(const StreamShape &shape = {})
         }
         StreamWriter::append(out, Sample{seq++, t, quint32(exits), cycles, quint64(i + 1)});
         const quint64 step = (i >= 50 && i < 100) ? 2 * shape.exitsPerSample : shape.exitsPerSample;
+        if (shape.reasons) {
+            for (int r = 0; r < 3; ++r)
+                StreamWriter::append(out, ReasonSample{seq++, t, FixtureReasons[r], quint32(reasonExits[r]), reasonCycles[r]});
+            const quint64 split[] = {step * 5 / 10, step * 3 / 10, step - step * 5 / 10 - step * 3 / 10};
+            for (int r = 0; r < 3; ++r) {
+                reasonExits[r] += split[r];
+                reasonCycles[r] += split[r] * shape.cyclesPerExit * quint64(r + 1);
+            }
+        }
         exits += step;
         cycles += step * shape.cyclesPerExit;
     }

@@ -5,6 +5,7 @@
 #include "mainwindow.h"
 #include "qcustomplot_wrapper.h"
 #include "recording/recordingsession.h"
+#include "reasonmodel.h"
 #include "runlistmodel.h"
 #include "savedconnections.h"
 #include "spanmodel.h"
@@ -19,6 +20,7 @@
 #include <QStackedWidget>
 #include <QDialog>
 #include <QLabel>
+#include <QLineEdit>
 #include <QMenu>
 #include <QPushButton>
 #include <QTimer>
@@ -29,6 +31,7 @@
 #include <QFile>
 #include <QTcpServer>
 #include <QSignalSpy>
+#include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -623,6 +626,63 @@ private Q_SLOTS:
         window.stopRecording();
         QTRY_VERIFY_WITH_TIMEOUT(!window.session()->isActive(), 10000);
         QVERIFY(central->currentWidget() != welcome); // the run stays shown
+    }
+
+    // A run that sampled reasons shows them like kvm_stat: named in the SVM numbering, sortable,
+    // filtered by name; the rows add up to the run's total, the "(other)" row holding the rest.
+    void reasonTableAddsUpAndFilters()
+    {
+        TestFixture::StreamShape shape;
+        shape.reasons = true;
+        const auto recording = m_dir.filePath(QStringLiteral("reasons.exs"));
+        QVERIFY(TestFixture::writeStream(recording, TestFixture::makeStream(shape)));
+        MainWindow window;
+        window.show();
+        QVERIFY(window.openStore(m_dir.filePath(QStringLiteral("reasons.sqlite"))));
+        auto dock = window.findChild<QDockWidget *>(QStringLiteral("reasons"));
+        QVERIFY(!dock->isVisible());
+        QSignalSpy ended(&window, &MainWindow::recordingEnded);
+        QVERIFY(window.record(SourceSpec::replay(recording, false)));
+        QVERIFY(ended.wait(10000));
+        QVERIFY(dock->isVisible()); // it came into view with the first reasons
+
+        auto view = window.findChild<QTableView *>(QStringLiteral("reasonView"));
+        auto model = view->model();
+        QCOMPARE(model->rowCount(), 4); // three reasons and "(other)"
+        quint64 sum = 0;
+        QStringList names;
+        for (int row = 0; row < model->rowCount(); ++row) {
+            names << model->index(row, ReasonModel::ReasonColumn).data().toString();
+            sum += model->index(row, ReasonModel::ExitsColumn).data(Qt::EditRole).toULongLong();
+        }
+        // Sorted by exits, most first: HLT has half, IOIO 30 %, NPF 20 %, nothing else.
+        QCOMPARE(names, QStringList({QStringLiteral("HLT"), QStringLiteral("IOIO"), QStringLiteral("NPF"), QStringLiteral("(other)")}));
+        QCOMPARE(sum, window.series()->totalExits());
+        QCOMPARE(model->index(3, ReasonModel::ExitsColumn).data(Qt::EditRole).toULongLong(), 0ULL);
+        QCOMPARE(model->index(0, ReasonModel::ShareColumn).data(Qt::EditRole).toDouble(), 50.0);
+        // The first complete second (the one window of this 2 s run): 50 samples of 4,000 exits and
+        // 50 of 8,000, half of them HLT: 300,000 exits/s.
+        const double hltRate = model->index(0, ReasonModel::RateColumn).data(Qt::EditRole).toDouble();
+        QVERIFY2(std::abs(hltRate - 300000.0) < 3000.0, qPrintable(QString::number(hltRate)));
+        QCOMPARE(model->index(2, ReasonModel::CyclesPerExitColumn).data(Qt::EditRole).toDouble(), 3.0 * shape.cyclesPerExit);
+
+        // Sorting by another column, and the filter.
+        view->sortByColumn(ReasonModel::CyclesPerExitColumn, Qt::DescendingOrder);
+        QCOMPARE(model->index(0, ReasonModel::ReasonColumn).data().toString(), QStringLiteral("NPF"));
+        window.findChild<QLineEdit *>(QStringLiteral("reasonFilter"))->setText(QStringLiteral("io"));
+        QCOMPARE(model->rowCount(), 1);
+        QCOMPARE(model->index(0, ReasonModel::ReasonColumn).data().toString(), QStringLiteral("IOIO"));
+
+        // The stored run shows the same table when loaded again.
+        window.findChild<QLineEdit *>(QStringLiteral("reasonFilter"))->clear();
+        MainWindow again;
+        QVERIFY(again.openStore(m_dir.filePath(QStringLiteral("reasons.sqlite"))));
+        QSignalSpy shown(&again, &MainWindow::runShown);
+        again.showRun(window.session()->runId());
+        QVERIFY(shown.wait(10000));
+        auto againModel = again.findChild<QTableView *>(QStringLiteral("reasonView"))->model();
+        QCOMPARE(againModel->rowCount(), 4);
+        QAbstractItemModelTester tester(againModel, QAbstractItemModelTester::FailureReportingMode::QtTest);
     }
 };
 
