@@ -177,6 +177,10 @@ int CommandLine::run(const QStringList &arguments)
                                          QStringLiteral("serve: begin a new run for each sender this often, in minutes (default 60)."),
                                          QStringLiteral("minutes"), QStringLiteral("60"));
     parser.addOptions({listen, config, rollMinutes});
+    const QCommandLineOption reasonsCsv(QStringLiteral("reasons-csv"),
+                                        QStringLiteral("Write the exit reasons the run sampled as CSV, one row per reading of a reason."),
+                                        QStringLiteral("path"));
+    parser.addOption(reasonsCsv);
     parser.addOptions({store, file, command, connectTo, agent, boot, probe, rate, paced, speed, duration, wait, send, saveStream, csv, png, pdf, size, subtractOwn, name, notes, host,
                        kernel, guest, quiet, activate, revert, dryRun, await, stopGuests, leaves, modules, rebootTimeout, installAgent, acceptNewHostKey});
 
@@ -208,6 +212,7 @@ int CommandLine::run(const QStringList &arguments)
             return usageError(QStringLiteral("--rate needs a whole number from 1 to 1000, not '%1'").arg(parser.value(rate)));
     }
     m_csv = parser.value(csv);
+    m_reasonsCsv = parser.value(reasonsCsv);
     m_saveStream = parser.value(saveStream);
     m_png = parser.value(png);
     m_pdf = parser.value(pdf);
@@ -348,7 +353,7 @@ int CommandLine::checkOutputs(const QString &input)
     OutputGuard guard;
     guard.protect(m_storePath, QStringLiteral("the run database"), OutputGuard::Kind::Database);
     guard.protect(input, QStringLiteral("the recording being read"));
-    const QStringList outputs{m_csv, m_png, m_pdf, m_saveStream};
+    const QStringList outputs{m_csv, m_reasonsCsv, m_png, m_pdf, m_saveStream};
     for (const auto &output : outputs) {
         if (output.isEmpty())
             continue;
@@ -373,6 +378,15 @@ int CommandLine::writeOutputs(const ExitSeries &series)
         }
         if (!m_quiet)
             err(QStringLiteral("wrote %1").arg(m_csv));
+    }
+    if (!m_reasonsCsv.isEmpty()) {
+        QString error;
+        if (!CsvExporter::writeReasonsFile(series, m_reasonsCsv, &error)) {
+            err(QStringLiteral("exitscope-cli: ") + error);
+            return Failed;
+        }
+        if (!m_quiet)
+            err(QStringLiteral("wrote %1 (%2 reason readings)").arg(m_reasonsCsv).arg(series.reasonPoints().size()));
     }
     if (m_png.isEmpty() && m_pdf.isEmpty())
         return Ok;
@@ -761,8 +775,8 @@ int CommandLine::exportRun()
 {
     if (m_positional.size() != 1)
         return usageError(QStringLiteral("export takes one run number"));
-    if (m_csv.isEmpty() && m_png.isEmpty() && m_pdf.isEmpty())
-        return usageError(QStringLiteral("export needs at least one of --csv, --png, --pdf"));
+    if (m_csv.isEmpty() && m_reasonsCsv.isEmpty() && m_png.isEmpty() && m_pdf.isEmpty())
+        return usageError(QStringLiteral("export needs at least one of --csv, --reasons-csv, --png, --pdf"));
     if (const int status = checkOutputs(QString()))
         return status;
     RunStore store;

@@ -61,6 +61,7 @@ private:
     bool m_probe = false;
     int m_rate = 50;
     QString m_csv;
+    QString m_reasonsCsv;
     QString m_saveStream;
     QString m_png;
     QString m_pdf;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "series/csvexporter.h"
 
+#include "protocol/exitreasons.h"
+
 #include "series/exitseries.h"
 
 #include <QCoreApplication>
@@ -130,6 +132,51 @@ bool CsvExporter::write(const ExitSeries &series, QIODevice *out, QString *error
     while (m < markers.size())
         writeMarker(markers.at(m++));
     return flushBuffer();
+}
+
+QString CsvExporter::reasonHeader()
+{
+    return QStringLiteral("t_s,reason,reason_name,exits,cycles,exits_total,cycles_total");
+}
+
+bool CsvExporter::writeReasons(const ExitSeries &series, QIODevice *out, QString *error)
+{
+    const auto crlf = QByteArrayLiteral("\r\n");
+    QByteArray buffer = reasonHeader().toUtf8() + crlf;
+    const auto vendor = series.cpuVendor();
+    for (const auto &point : series.reasonPoints()) {
+        buffer += QByteArray::number(point.t, 'f', 6) + ',' + QByteArray::number(point.reason) + ','
+            + quote(ExitReasons::name(vendor, point.reason)).toUtf8() + ',' + QByteArray::number(point.deltaExits) + ','
+            + QByteArray::number(point.deltaCycles) + ',' + QByteArray::number(point.exitsTotal) + ','
+            + QByteArray::number(point.cyclesTotal) + crlf;
+        if (buffer.size() > 1 << 16) {
+            if (out->write(buffer) != buffer.size()) {
+                if (error)
+                    *error = out->errorString();
+                return false;
+            }
+            buffer.clear();
+        }
+    }
+    if (out->write(buffer) != buffer.size()) {
+        if (error)
+            *error = out->errorString();
+        return false;
+    }
+    return true;
+}
+
+bool CsvExporter::writeReasonsFile(const ExitSeries &series, const QString &path, QString *error)
+{
+    QSaveFile file(path);
+    QString writeError;
+    if (!file.open(QIODevice::WriteOnly) || !writeReasons(series, &file, &writeError) || !file.commit()) {
+        if (error)
+            *error = QCoreApplication::translate("CsvExporter", "Cannot write %1: %2")
+                         .arg(path, writeError.isEmpty() ? file.errorString() : writeError);
+        return false;
+    }
+    return true;
 }
 
 bool CsvExporter::writeFile(const ExitSeries &series, const QString &path, QString *error)

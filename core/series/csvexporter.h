@@ -17,6 +17,10 @@ public:
     static QString header();
     static bool write(const ExitSeries &series, QIODevice *out, QString *error = nullptr);
     static bool writeFile(const ExitSeries &series, const QString &path, QString *error = nullptr);
+    // The reasons a run sampled, in long format: one row per reading of one reason (docs/csv.md).
+    static QString reasonHeader();
+    static bool writeReasons(const ExitSeries &series, QIODevice *out, QString *error = nullptr);
+    static bool writeReasonsFile(const ExitSeries &series, const QString &path, QString *error = nullptr);
     static QString quote(const QString &field);
     // Marker text as a field: quoted as needed, and never read as a formula by a spreadsheet.
     static QString textField(const QString &text);

@@ -41,6 +41,7 @@ void ExitSeries::appendReason(const ReasonSample &reading)
         first.readings = 1;
         first.windowStart = first.t;
         m_reasons.insert(it, first);
+        m_reasonPoints.append({first.t, first.reason, 0, 0, 0, 0});
         return;
     }
     // As for the totals: the exit count going down is a wrap when the cycles grew by at least the
@@ -68,6 +69,7 @@ void ExitSeries::appendReason(const ReasonSample &reading)
     if (m_haveTime && reading.tNs >= m_firstNs)
         it->t = double(reading.tNs - m_firstNs) / 1e9 + m_axisOffset;
     ++it->readings;
+    m_reasonPoints.append({it->t, it->reason, exits, cycles, it->exitsTotal, it->cyclesTotal});
     if (it->t - it->windowStart >= ReasonTotal::RateWindowSeconds) {
         it->rate = double(it->exitsTotal - it->windowStartExits) / (it->t - it->windowStart);
         it->windowStart = it->t;

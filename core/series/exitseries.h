@@ -56,6 +56,8 @@ public:
     QVector<Span> spans() const;
     // Per exit reason sampled (leaf 0x4FFFFFFE), unwrapped like the totals, in reason order.
     const QVector<ReasonTotal> &reasonTotals() const { return m_reasons; }
+    // Every reason reading, in arrival order (for the long-format CSV).
+    const QVector<ReasonPoint> &reasonPoints() const { return m_reasonPoints; }
     // The numbering of the reasons, from the sender's handshake.
     CpuVendor cpuVendor() const { return m_vendor; }
     int resetCount() const { return m_resets; }
@@ -81,6 +83,7 @@ private:
     quint64 m_periodNs = 0;
     int m_resets = 0;
     QVector<ReasonTotal> m_reasons;
+    QVector<ReasonPoint> m_reasonPoints;
     CpuVendor m_vendor = CpuVendor::Unknown;
 };
 

@@ -64,6 +64,17 @@ struct ReasonTotal
     quint64 windowStartExits = 0;
 };
 
+// One reading of one reason, placed on the run's axis, with what it added since that reason's last.
+struct ReasonPoint
+{
+    double t = 0;
+    quint32 reason = 0;
+    quint64 deltaExits = 0;
+    quint64 deltaCycles = 0;
+    quint64 exitsTotal = 0;
+    quint64 cyclesTotal = 0;
+};
+
 // Exits and cycles between a start marker and its end marker (same span id).
 struct Span
 {

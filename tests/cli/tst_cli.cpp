@@ -106,6 +106,36 @@ private Q_SLOTS:
         QVERIFY(process.readAllStandardError().contains("one recording at a time"));
     }
 
+    // The reasons a run sampled, in long format: every reading of every reason, named in the
+    // sender's numbering, its deltas adding up to the run's exits.
+    void reasonsCsvIsLongFormat()
+    {
+        TestFixture::StreamShape shape;
+        shape.reasons = true;
+        const auto recording = path(QStringLiteral("reasons.exs"));
+        QVERIFY(TestFixture::writeStream(recording, TestFixture::makeStream(shape)));
+        const auto csv = path(QStringLiteral("reasons.csv"));
+        const auto r = cli({QStringLiteral("record"), QStringLiteral("--store"), path(QStringLiteral("reasons.sqlite")),
+                            QStringLiteral("--file"), recording, QStringLiteral("--reasons-csv"), csv});
+        QCOMPARE(r.code, 0);
+        QFile file(csv);
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        const auto lines = QString::fromUtf8(file.readAll()).split(QStringLiteral("\r\n"), Qt::SkipEmptyParts);
+        QCOMPARE(lines.first(), QStringLiteral("t_s,reason,reason_name,exits,cycles,exits_total,cycles_total"));
+        QCOMPARE(lines.size(), 1 + 3 * shape.samples);
+        QHash<QString, quint64> exits;
+        for (int i = 1; i < lines.size(); ++i) {
+            const auto fields = lines.at(i).split(QLatin1Char(','));
+            QCOMPARE(fields.size(), 7);
+            exits[fields.at(2)] += fields.at(3).toULongLong();
+        }
+        QCOMPARE(exits.keys().size(), 3);
+        // 199 intervals: 49 of 4,000, 50 of 8,000, 100 of 4,000 (the last sample's step is after it).
+        const quint64 total = 149 * 4000 + 50 * 8000;
+        QCOMPARE(exits.value(QStringLiteral("HLT")) + exits.value(QStringLiteral("IOIO")) + exits.value(QStringLiteral("NPF")), total);
+        QCOMPARE(exits.value(QStringLiteral("HLT")), total / 2);
+    }
+
     void helpAndVersion()
     {
         auto r = cli({QStringLiteral("--help")});
