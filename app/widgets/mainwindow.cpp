@@ -313,6 +313,8 @@ void MainWindow::createActions()
     m_exportCsv = file->addAction(tr("Export &CSV…"), this, [this] { chooseExport(QStringLiteral("csv")); });
     m_exportPng = file->addAction(tr("Export &PNG…"), this, [this] { chooseExport(QStringLiteral("png")); });
     m_exportPdf = file->addAction(tr("Export P&DF…"), this, [this] { chooseExport(QStringLiteral("pdf")); });
+    m_exportReasons = file->addAction(tr("Export exit &reasons as CSV…"), this, [this] { chooseExport(QStringLiteral("reasons")); });
+    m_exportReasons->setToolTip(tr("One row per reading of each sampled exit reason (docs/csv.md)"));
     file->addSeparator();
     file->addAction(tr("&Quit"), qApp, &QApplication::closeAllWindows)->setShortcut(QKeySequence::Quit);
 
@@ -367,7 +369,7 @@ void MainWindow::createActions()
     const std::pair<QAction *, const char *> named[] = {
         {m_replayPaced, "replayPaced"}, {m_replayFast, "replayFast"}, {m_recordCommand, "recordCommand"},
         {m_stop, "stop"},               {m_exportCsv, "exportCsv"},   {m_exportPng, "exportPng"},
-        {m_exportPdf, "exportPdf"},     {m_rename, "renameRun"},      {m_notes, "editNotes"},
+        {m_exportPdf, "exportPdf"},     {m_exportReasons, "exportReasons"},     {m_rename, "renameRun"},      {m_notes, "editNotes"},
         {m_delete, "deleteRun"},        {m_follow, "followLive"},     {m_logScale, "logScale"},
         {m_subtractOwn, "subtractOwn"},
     };
@@ -571,6 +573,7 @@ void MainWindow::updateActions()
     m_exportCsv->setEnabled(haveData);
     m_exportPng->setEnabled(haveData);
     m_exportPdf->setEnabled(haveData);
+    m_exportReasons->setEnabled(haveData && !m_shown->reasonPoints().isEmpty());
     m_rename->setEnabled(haveSelection);
     m_notes->setEnabled(haveSelection);
     m_delete->setEnabled(haveSelection && !(recording && selectedRunId() == m_session->runId()));
@@ -613,10 +616,13 @@ void MainWindow::chooseCommand()
 
 void MainWindow::chooseExport(const QString &format)
 {
-    const auto filter = format == QLatin1String("csv") ? tr("CSV (*.csv)")
-        : format == QLatin1String("png")               ? tr("PNG image (*.png)")
-                                                       : tr("PDF (*.pdf)");
-    auto path = m_prompts->saveFile(this, tr("Export"), QStringLiteral("run-%1.%2").arg(m_shownRunId).arg(format), filter);
+    const bool reasons = format == QLatin1String("reasons");
+    const auto filter = format == QLatin1String("csv") || reasons ? tr("CSV (*.csv)")
+        : format == QLatin1String("png")                          ? tr("PNG image (*.png)")
+                                                                  : tr("PDF (*.pdf)");
+    const auto suggested = reasons ? QStringLiteral("run-%1-reasons.csv").arg(m_shownRunId)
+                                   : QStringLiteral("run-%1.%2").arg(m_shownRunId).arg(format);
+    auto path = m_prompts->saveFile(this, tr("Export"), suggested, filter);
     if (path.isEmpty())
         return;
     OutputGuard guard;
@@ -628,6 +634,14 @@ void MainWindow::chooseExport(const QString &format)
     }
     if (format == QLatin1String("csv")) {
         exportCsv(path);
+        return;
+    }
+    if (reasons) {
+        QString error;
+        if (!m_shown || !CsvExporter::writeReasonsFile(*m_shown, path, &error))
+            reportError(tr("CSV export failed"), error.isEmpty() ? tr("There is no run to export.") : error);
+        else
+            statusBar()->showMessage(tr("Wrote %1").arg(path), 5000);
         return;
     }
     bool ok = false;

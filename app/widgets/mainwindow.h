@@ -139,6 +139,7 @@ private:
     QAction *m_exportCsv;
     QAction *m_exportPng;
     QAction *m_exportPdf;
+    QAction *m_exportReasons = nullptr;
     QAction *m_rename;
     QAction *m_notes;
     QAction *m_delete;

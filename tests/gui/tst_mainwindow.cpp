@@ -673,6 +673,17 @@ private Q_SLOTS:
         QCOMPARE(model->rowCount(), 1);
         QCOMPARE(model->index(0, ReasonModel::ReasonColumn).data().toString(), QStringLiteral("IOIO"));
 
+        // File ▸ Export exit reasons writes the long-format CSV; a run without reasons cannot.
+        auto prompts = new ScriptedPrompts;
+        window.setPrompts(std::unique_ptr<UserPrompts>(prompts));
+        prompts->savePath = m_dir.filePath(QStringLiteral("reasons.csv"));
+        auto exportReasons = window.findChild<QAction *>(QStringLiteral("exportReasons"));
+        QVERIFY(exportReasons->isEnabled());
+        exportReasons->trigger();
+        QFile csv(prompts->savePath);
+        QVERIFY(csv.open(QIODevice::ReadOnly));
+        QCOMPARE(csv.readAll().count("\r\n"), 1 + 3 * shape.samples);
+
         // The stored run shows the same table when loaded again.
         window.findChild<QLineEdit *>(QStringLiteral("reasonFilter"))->clear();
         MainWindow again;
