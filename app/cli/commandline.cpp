@@ -370,24 +370,21 @@ int CommandLine::writeOutputs(const ExitSeries &series)
     int width = 0;
     int height = 0;
     parseSize(&width, &height);
-    if (!m_csv.isEmpty()) {
+    const auto writeCsv = [this, &series](const QString &path, auto writer, const QString &what) {
+        if (path.isEmpty())
+            return true;
         QString error;
-        if (!CsvExporter::writeFile(series, m_csv, &error)) {
+        if (!writer(series, path, &error)) {
             err(QStringLiteral("exitscope-cli: ") + error);
-            return Failed;
+            return false;
         }
         if (!m_quiet)
-            err(QStringLiteral("wrote %1").arg(m_csv));
-    }
-    if (!m_reasonsCsv.isEmpty()) {
-        QString error;
-        if (!CsvExporter::writeReasonsFile(series, m_reasonsCsv, &error)) {
-            err(QStringLiteral("exitscope-cli: ") + error);
-            return Failed;
-        }
-        if (!m_quiet)
-            err(QStringLiteral("wrote %1 (%2 reason readings)").arg(m_reasonsCsv).arg(series.reasonPoints().size()));
-    }
+            err(QStringLiteral("wrote %1%2").arg(path, what));
+        return true;
+    };
+    if (!writeCsv(m_csv, &CsvExporter::writeFile, QString())
+        || !writeCsv(m_reasonsCsv, &CsvExporter::writeReasonsFile, QStringLiteral(" (%1 reason readings)").arg(series.reasonPoints().size())))
+        return Failed;
     if (m_png.isEmpty() && m_pdf.isEmpty())
         return Ok;
     ExitPlot plot;

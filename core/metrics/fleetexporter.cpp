@@ -49,39 +49,36 @@ QByteArray FleetExporter::render(OpenMetricsWriter::Format format) const
     };
 
     OpenMetricsWriter out(format);
+    // One sample per sender of each family.
+    const auto each = [&](auto value) {
+        for (int i = 0; i < all.size(); ++i)
+            out.value(labels(i), value(all.at(i)));
+    };
+    using C = TargetRecorder::Counters;
     // The counters are the host's, global to all its VMs and vCPUs: every guest of a host reads the
     // same exits, so sum them per host with max(), not sum() (docs/fleet.md).
     out.counter(QStringLiteral("exitscope_exits"),
                 QStringLiteral("VM exits counted by the host's KVM (all VMs and vCPUs), read through this sender since the exporter started."));
-    for (int i = 0; i < all.size(); ++i)
-        out.value(labels(i), all.at(i).exits);
+    each([](const C &c) { return c.exits; });
     out.counter(QStringLiteral("exitscope_exit_cycles"), QStringLiteral("TSC cycles the host's KVM spent handling those exits."));
-    for (int i = 0; i < all.size(); ++i)
-        out.value(labels(i), all.at(i).cycles);
+    each([](const C &c) { return c.cycles; });
     out.counter(QStringLiteral("exitscope_sampler_exits"),
                 QStringLiteral("Exits the sender caused itself, one CPUID per reading; subtract them for the rest's rate."));
-    for (int i = 0; i < all.size(); ++i)
-        out.value(labels(i), all.at(i).ownCpuid);
+    each([](const C &c) { return c.ownCpuid; });
     out.counter(QStringLiteral("exitscope_samples"), QStringLiteral("Readings of the counters received from the sender."));
-    for (int i = 0; i < all.size(); ++i)
-        out.value(labels(i), all.at(i).samples);
+    each([](const C &c) { return c.samples; });
     out.gauge(QStringLiteral("exitscope_up"), QStringLiteral("1 while the sender is connected and has said hello."));
-    for (int i = 0; i < all.size(); ++i)
-        out.value(labels(i), quint64(all.at(i).up ? 1 : 0));
+    each([](const C &c) { return quint64(c.up ? 1 : 0); });
     out.counter(QStringLiteral("exitscope_connections"), QStringLiteral("Recording sessions begun for the sender (each one a run)."));
-    for (int i = 0; i < all.size(); ++i)
-        out.value(labels(i), all.at(i).connections);
+    each([](const C &c) { return c.connections; });
     out.counter(QStringLiteral("exitscope_connection_failures"),
                 QStringLiteral("Sessions that could not begin or ended because the sender failed or went silent."));
-    for (int i = 0; i < all.size(); ++i)
-        out.value(labels(i), all.at(i).failures);
+    each([](const C &c) { return c.failures; });
     out.gauge(QStringLiteral("exitscope_last_sample_seq"),
               QStringLiteral("Sequence number of the last reading counted, in the run being recorded (exitscope_run_id)."));
-    for (int i = 0; i < all.size(); ++i)
-        out.value(labels(i), all.at(i).lastSeq);
+    each([](const C &c) { return c.lastSeq; });
     out.gauge(QStringLiteral("exitscope_run_id"), QStringLiteral("The run of the run store being recorded; -1 between sessions."));
-    for (int i = 0; i < all.size(); ++i)
-        out.value(labels(i), double(all.at(i).runId));
+    each([](const C &c) { return double(c.runId); });
 
     // Per exit reason, where the sender samples the reason leaf: a family of its own, so that summing
     // exitscope_exits_total never counts an exit twice.

@@ -176,7 +176,7 @@ private Q_SLOTS:
                                                           QStringLiteral("qemu:///system")}
                                            << QStringLiteral("does not reach its host over SSH");
         QTest::newRow("export without output") << QStringList{QStringLiteral("export"), QStringLiteral("1")}
-                                               << QStringLiteral("at least one of --csv, --png, --pdf");
+                                               << QStringLiteral("at least one of --csv, --reasons-csv, --png, --pdf");
     }
 
     void badArgumentsExitWithTwo()

@@ -308,6 +308,8 @@ deploy-reboot)
     # Every L2 domain libvirt offered before a reboot is offered after it; if not, L1's journal says why.
     l2_domains_kept() {
         local missing
+        # How long L1 waited for /dev/kvm before libvirtd, for the record.
+        l1 journalctl -b --no-pager -o cat -u exitscope-l2-install.service 2>/dev/null | grep -h '/dev/kvm' | sed 's/^/L1: /' || true
         missing=$(grep -vxF -f <(virsh -q -c "$uri" list --all --name </dev/null) <<<"$domains_before" || true)
         [[ -z $missing ]] && return 0
         l1 journalctl -b --no-pager -o short-monotonic -u exitscope-l2-install.service -u libvirtd.service >&2 || true
