@@ -29,7 +29,8 @@ vm_exits() {
 # print its console (see L2_LIVE below). If the L2 runs "exit_stats_check final", the VM pauses
 # itself; then KVM's per-VM exits statistic is read and printed as
 #   EXITSCOPE-L2-FINAL smp=N ours=T kvm=E
-# and the VM is stopped. Returns non-zero on timeout.
+# and the VM is stopped. Returns 1 on timeout, 2 when the guest reset itself
+# before its end (its console is then printed as "reset-attempt|" lines).
 run_l2() {
 	smp="$1"
 	limit="${2:-300}"
@@ -78,8 +79,24 @@ run_l2() {
 		fi
 		sleep 1
 	done
+	ended_alone=0
+	kill -0 "$pid" 2>/dev/null || ended_alone=1
 	kill "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
+	qemu_status=$?
+	# QEMU ended on its own before the guest's init reached its end and
+	# before a final read: with -no-reboot that is a reset (a triple fault
+	# or a reset request) inside L2. Its console is kept, every line
+	# marked, so that no check mistakes it for a finished guest's.
+	# (A live console is not kept, so there it cannot be told.)
+	if [ -z "${L2_LIVE:-}" ] && [ "$status" = 0 ] && [ -z "$final" ] &&
+		[ "$ended_alone" = 1 ] && ! grep -q '^EXITSCOPE-L2-EXIT' "$con"; then
+		echo "EXITSCOPE-L2-RESET $n smp=$smp after $(($(date +%s) - start))s: QEMU ended (status $qemu_status) before the guest finished"
+		tr -d '\r' <"$con" | sed 's/^/reset-attempt| /'
+		echo
+		[ ! -s /tmp/l2-qemu.$n ] || sed 's/^/reset-attempt qemu| /' /tmp/l2-qemu.$n
+		return 2
+	fi
 	echo "EXITSCOPE-L2-CONSOLE-BEGIN $n smp=$smp"
 	tr -d '\r' <"$con"
 	echo "EXITSCOPE-L2-CONSOLE-END $n"
