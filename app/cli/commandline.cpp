@@ -7,6 +7,7 @@
 #include "metrics/metricsserver.h"
 #include "exitplot.h"
 #include "recording/recordingsession.h"
+#include "report/runreport.h"
 #include "series/csvexporter.h"
 #include "series/exitseries.h"
 #include "store/outputguard.h"
@@ -50,7 +51,7 @@ const char *const Description =
     "                    guest's agent (--connect URI --agent GUEST [--boot]) or the host probe\n"
     "                    (--connect qemu+ssh://… --probe [--rate HZ]).\n"
     "  runs              List the runs in the run database.\n"
-    "  export RUN        Write a run as --csv, --png and/or --pdf.\n"
+    "  export RUN        Write a run as --csv, --reasons-csv, --png, --pdf and/or --report.\n"
     "  spans RUN         Print the exits and cycles of each workload, I/O burst and boot span.\n"
     "  rename RUN NAME   Rename a run.\n"
     "  delete RUN        Delete a run.\n"
@@ -181,6 +182,11 @@ int CommandLine::run(const QStringList &arguments)
                                         QStringLiteral("Write the exit reasons the run sampled as CSV, one row per reading of a reason."),
                                         QStringLiteral("path"));
     parser.addOption(reasonsCsv);
+    const QCommandLineOption report(QStringLiteral("report"),
+                                    QStringLiteral("Write a report folder (a new or empty one): index.html with the run's "
+                                                   "description, totals, spans, exit reasons and markers, the plot and the CSVs."),
+                                    QStringLiteral("folder"));
+    parser.addOption(report);
     parser.addOptions({store, file, command, connectTo, agent, boot, probe, rate, paced, speed, duration, wait, send, saveStream, csv, png, pdf, size, subtractOwn, name, notes, host,
                        kernel, guest, quiet, activate, revert, dryRun, await, stopGuests, leaves, modules, rebootTimeout, installAgent, acceptNewHostKey});
 
@@ -213,6 +219,7 @@ int CommandLine::run(const QStringList &arguments)
     }
     m_csv = parser.value(csv);
     m_reasonsCsv = parser.value(reasonsCsv);
+    m_report = parser.value(report);
     m_saveStream = parser.value(saveStream);
     m_png = parser.value(png);
     m_pdf = parser.value(pdf);
@@ -353,7 +360,7 @@ int CommandLine::checkOutputs(const QString &input)
     OutputGuard guard;
     guard.protect(m_storePath, QStringLiteral("the run database"), OutputGuard::Kind::Database);
     guard.protect(input, QStringLiteral("the recording being read"));
-    const QStringList outputs{m_csv, m_reasonsCsv, m_png, m_pdf, m_saveStream};
+    const QStringList outputs{m_csv, m_reasonsCsv, m_png, m_pdf, m_saveStream, m_report};
     for (const auto &output : outputs) {
         if (output.isEmpty())
             continue;
@@ -365,7 +372,7 @@ int CommandLine::checkOutputs(const QString &input)
     return clash.isEmpty() ? int(Ok) : usageError(clash);
 }
 
-int CommandLine::writeOutputs(const ExitSeries &series)
+int CommandLine::writeOutputs(const ExitSeries &series, RunStore &store, qint64 runId)
 {
     int width = 0;
     int height = 0;
@@ -385,12 +392,29 @@ int CommandLine::writeOutputs(const ExitSeries &series)
     if (!writeCsv(m_csv, &CsvExporter::writeFile, QString())
         || !writeCsv(m_reasonsCsv, &CsvExporter::writeReasonsFile, QStringLiteral(" (%1 reason readings)").arg(series.reasonPoints().size())))
         return Failed;
-    if (m_png.isEmpty() && m_pdf.isEmpty())
+    if (m_png.isEmpty() && m_pdf.isEmpty() && m_report.isEmpty())
         return Ok;
     ExitPlot plot;
     plot.resize(width, height);
     // The plot lives only in this function, as does the series: it need not own it.
     plot.setSeries(std::shared_ptr<const ExitSeries>(std::shared_ptr<const ExitSeries>(), &series));
+    if (!m_report.isEmpty()) {
+        RunInfo info;
+        if (!store.runInfo(runId, &info)) {
+            err(QStringLiteral("exitscope-cli: ") + store.lastError());
+            return Failed;
+        }
+        QString error;
+        const auto writePlot = [&plot, width, height](const QString &path, QString *why) {
+            return plot.savePng(path, width, height, why);
+        };
+        if (!RunReport::write(m_report, info, series, writePlot, &error)) {
+            err(QStringLiteral("exitscope-cli: ") + error);
+            return Failed;
+        }
+        if (!m_quiet)
+            err(QStringLiteral("wrote %1/%2").arg(m_report, QLatin1String(RunReport::PageFile)));
+    }
     for (const auto &path : {m_png, m_pdf}) {
         if (path.isEmpty())
             continue;
@@ -547,7 +571,7 @@ int CommandLine::record()
         std::fputc('\n', stderr);
     std::signal(SIGINT, SIG_DFL);
     std::signal(SIGTERM, SIG_DFL);
-    return reportRecording(session, int(outcome), failure, details);
+    return reportRecording(session, store, int(outcome), failure, details);
 }
 
 // "  1234 samples, 56.7 s of data, 3210 exits/s, 150 cycles/exit, 23 s left": the rate over the
@@ -576,7 +600,7 @@ QString CommandLine::progressLine(const ExitSeries &series, int from, double sec
     return line;
 }
 
-int CommandLine::reportRecording(const RecordingSession &session, int outcomeValue, const QString &failure,
+int CommandLine::reportRecording(const RecordingSession &session, RunStore &store, int outcomeValue, const QString &failure,
                                  const QString &details)
 {
     const auto outcome = RecordingSession::Outcome(outcomeValue);
@@ -601,7 +625,7 @@ int CommandLine::reportRecording(const RecordingSession &session, int outcomeVal
                 .arg(stats.gaps)
                 .arg(stats.lostRecords)
                 .arg(stats.rejected));
-    const int exported = writeOutputs(*series);
+    const int exported = writeOutputs(*series, store, runId);
     switch (outcome) {
     case RecordingSession::Outcome::Completed:
     case RecordingSession::Outcome::Stopped:
@@ -772,8 +796,8 @@ int CommandLine::exportRun()
 {
     if (m_positional.size() != 1)
         return usageError(QStringLiteral("export takes one run number"));
-    if (m_csv.isEmpty() && m_reasonsCsv.isEmpty() && m_png.isEmpty() && m_pdf.isEmpty())
-        return usageError(QStringLiteral("export needs at least one of --csv, --reasons-csv, --png, --pdf"));
+    if (m_csv.isEmpty() && m_reasonsCsv.isEmpty() && m_png.isEmpty() && m_pdf.isEmpty() && m_report.isEmpty())
+        return usageError(QStringLiteral("export needs at least one of --csv, --reasons-csv, --png, --pdf, --report"));
     if (const int status = checkOutputs(QString()))
         return status;
     RunStore store;
@@ -783,7 +807,7 @@ int CommandLine::exportRun()
     qint64 runId = 0;
     if (const int status = loadRun(store, m_positional.first(), &series, &runId))
         return status;
-    return writeOutputs(series);
+    return writeOutputs(series, store, runId);
 }
 
 int CommandLine::listSpans()

@@ -31,7 +31,7 @@ private:
     // What --file, --command, --agent or --probe ask to record from: Ok, or the exit code after the message.
     int sourceSpec(SourceSpec *spec);
     static QString progressLine(const ExitSeries &series, int from, double secondsLeft);
-    int reportRecording(const RecordingSession &session, int outcome, const QString &failure, const QString &details);
+    int reportRecording(const RecordingSession &session, RunStore &store, int outcome, const QString &failure, const QString &details);
     int listRuns();
     int exportRun();
     int listSpans();
@@ -44,7 +44,7 @@ private:
     int loadRun(RunStore &store, const QString &idText, ExitSeries *series, qint64 *runId);
     // Usage (with the message) when an output would overwrite the run database, the input or another output.
     int checkOutputs(const QString &input);
-    int writeOutputs(const ExitSeries &series);
+    int writeOutputs(const ExitSeries &series, RunStore &store, qint64 runId);
     bool parseSize(int *width, int *height);
     int usageError(const QString &message);
     void out(const QString &text);
@@ -62,6 +62,7 @@ private:
     int m_rate = 50;
     QString m_csv;
     QString m_reasonsCsv;
+    QString m_report;
     QString m_saveStream;
     QString m_png;
     QString m_pdf;

@@ -9,6 +9,7 @@
 #include "recording/sourcespec.h"
 #include "reasonmodel.h"
 #include "runlistmodel.h"
+#include "report/runreport.h"
 #include "series/csvexporter.h"
 #include "spanmodel.h"
 #include "store/runloader.h"
@@ -315,6 +316,9 @@ void MainWindow::createActions()
     m_exportPdf = file->addAction(tr("Export P&DF…"), this, [this] { chooseExport(QStringLiteral("pdf")); });
     m_exportReasons = file->addAction(tr("Export exit &reasons as CSV…"), this, [this] { chooseExport(QStringLiteral("reasons")); });
     m_exportReasons->setToolTip(tr("One row per reading of each sampled exit reason (docs/csv.md)"));
+    m_writeReport = file->addAction(tr("Write a r&eport…"), this, &MainWindow::chooseReport);
+    m_writeReport->setToolTip(tr("A new folder with index.html (description, totals, plot, spans, exit reasons, "
+                                 "markers), the plot as PNG and the CSVs"));
     file->addSeparator();
     file->addAction(tr("&Quit"), qApp, &QApplication::closeAllWindows)->setShortcut(QKeySequence::Quit);
 
@@ -369,7 +373,7 @@ void MainWindow::createActions()
     const std::pair<QAction *, const char *> named[] = {
         {m_replayPaced, "replayPaced"}, {m_replayFast, "replayFast"}, {m_recordCommand, "recordCommand"},
         {m_stop, "stop"},               {m_exportCsv, "exportCsv"},   {m_exportPng, "exportPng"},
-        {m_exportPdf, "exportPdf"},     {m_exportReasons, "exportReasons"},     {m_rename, "renameRun"},      {m_notes, "editNotes"},
+        {m_exportPdf, "exportPdf"},     {m_exportReasons, "exportReasons"},     {m_writeReport, "writeReport"}, {m_rename, "renameRun"},      {m_notes, "editNotes"},
         {m_delete, "deleteRun"},        {m_follow, "followLive"},     {m_logScale, "logScale"},
         {m_subtractOwn, "subtractOwn"},
     };
@@ -574,6 +578,7 @@ void MainWindow::updateActions()
     m_exportPng->setEnabled(haveData);
     m_exportPdf->setEnabled(haveData);
     m_exportReasons->setEnabled(haveData && !m_shown->reasonPoints().isEmpty());
+    m_writeReport->setEnabled(haveData && m_shownRunId >= 0);
     m_rename->setEnabled(haveSelection);
     m_notes->setEnabled(haveSelection);
     m_delete->setEnabled(haveSelection && !(recording && selectedRunId() == m_session->runId()));
@@ -654,6 +659,40 @@ void MainWindow::chooseExport(const QString &format)
         return;
     }
     exportImage(path, match.captured(1).toInt(), match.captured(2).toInt());
+}
+
+void MainWindow::chooseReport()
+{
+    const auto folder = m_prompts->saveFile(this, tr("Write a report into a new folder"),
+                                            QStringLiteral("run-%1-report").arg(m_shownRunId), tr("Folder (*)"));
+    if (folder.isEmpty())
+        return;
+    OutputGuard guard;
+    guard.protect(m_store->path(), tr("the run database"), OutputGuard::Kind::Database);
+    const auto refusal = guard.refusal(folder);
+    if (!refusal.isEmpty()) {
+        reportError(tr("No report written"), refusal);
+        return;
+    }
+    writeReport(folder);
+}
+
+bool MainWindow::writeReport(const QString &folder)
+{
+    RunInfo info;
+    if (!m_shown || m_shownRunId < 0 || !m_store->runInfo(m_shownRunId, &info)) {
+        reportError(tr("No report written"), m_shown ? m_store->lastError() : tr("There is no run to report."));
+        return false;
+    }
+    // The plot as it is on screen (view options included), at the size of an exported image.
+    const auto writePlot = [this](const QString &path, QString *error) { return m_plot->savePng(path, 1600, 900, error); };
+    QString error;
+    if (!RunReport::write(folder, info, *m_shown, writePlot, &error)) {
+        reportError(tr("No report written"), error);
+        return false;
+    }
+    statusBar()->showMessage(tr("Wrote the report %1").arg(QDir(folder).filePath(QLatin1String(RunReport::PageFile))), 5000);
+    return true;
 }
 
 bool MainWindow::exportCsv(const QString &path)

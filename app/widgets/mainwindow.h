@@ -62,6 +62,8 @@ public:
 
     bool exportCsv(const QString &path);
     bool exportImage(const QString &path, int width, int height);
+    // Writes the shown run as a report folder (RunReport); false, with the error shown, on failure.
+    bool writeReport(const QString &folder);
 
     ExitPlot *plot() const { return m_plot; }
     const ExitSeries *series() const { return m_shown.get(); }
@@ -102,6 +104,7 @@ private:
     void updateReasons();
     void chooseCommand();
     void chooseExport(const QString &format);
+    void chooseReport();
     void renameSelectedRun();
     void editNotesOfSelectedRun();
     void deleteSelectedRun();
@@ -140,6 +143,7 @@ private:
     QAction *m_exportPng;
     QAction *m_exportPdf;
     QAction *m_exportReasons = nullptr;
+    QAction *m_writeReport = nullptr;
     QAction *m_rename;
     QAction *m_notes;
     QAction *m_delete;

@@ -11,6 +11,7 @@
 #include <QImage>
 #include <QProcess>
 #include <QTemporaryDir>
+#include <QDir>
 #include <QTest>
 
 using namespace ExitScope;
@@ -136,6 +137,39 @@ private Q_SLOTS:
         QCOMPARE(exits.value(QStringLiteral("HLT")), total / 2);
     }
 
+    // export --report: a folder with the page, the plot and the CSVs, for a stored run; a folder
+    // with something in it is refused with exit status 1 and left as it was.
+    void reportFolder()
+    {
+        TestFixture::StreamShape shape;
+        shape.reasons = true;
+        const auto recording = path(QStringLiteral("report.exs"));
+        QVERIFY(TestFixture::writeStream(recording, TestFixture::makeStream(shape)));
+        const auto store = path(QStringLiteral("report.sqlite"));
+        auto r = cli({QStringLiteral("record"), QStringLiteral("--store"), store, QStringLiteral("--file"), recording,
+                      QStringLiteral("--name"), QStringLiteral("<i>report</i>")});
+        QCOMPARE(r.code, 0);
+        const auto folder = path(QStringLiteral("report-1"));
+        r = cli({QStringLiteral("export"), QStringLiteral("1"), QStringLiteral("--store"), store, QStringLiteral("--report"), folder,
+                 QStringLiteral("--size"), QStringLiteral("800x450")});
+        QCOMPARE(r.code, 0);
+        QVERIFY2(r.err.contains(QStringLiteral("wrote %1/index.html").arg(folder)), qPrintable(r.err));
+        QCOMPARE(QDir(folder).entryList(QDir::Files, QDir::Name),
+                 (QStringList{QStringLiteral("index.html"), QStringLiteral("plot.png"), QStringLiteral("reasons.csv"),
+                              QStringLiteral("samples.csv")}));
+        QCOMPARE(QImage(QDir(folder).filePath(QStringLiteral("plot.png"))).size(), QSize(800, 450));
+        QFile page(QDir(folder).filePath(QStringLiteral("index.html")));
+        QVERIFY(page.open(QIODevice::ReadOnly));
+        const auto html = QString::fromUtf8(page.readAll());
+        QVERIFY(html.contains(QStringLiteral("<h1>Run 1: &lt;i&gt;report&lt;/i&gt;</h1>")));
+        QVERIFY(html.contains(QStringLiteral("<td>NPF</td>")));
+
+        r = cli({QStringLiteral("export"), QStringLiteral("1"), QStringLiteral("--store"), store, QStringLiteral("--report"), folder});
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains(QStringLiteral("is not empty")), qPrintable(r.err));
+        QCOMPARE(QDir(folder).entryList(QDir::Files).size(), 4);
+    }
+
     void helpAndVersion()
     {
         auto r = cli({QStringLiteral("--help")});
@@ -176,7 +210,7 @@ private Q_SLOTS:
                                                           QStringLiteral("qemu:///system")}
                                            << QStringLiteral("does not reach its host over SSH");
         QTest::newRow("export without output") << QStringList{QStringLiteral("export"), QStringLiteral("1")}
-                                               << QStringLiteral("at least one of --csv, --reasons-csv, --png, --pdf");
+                                               << QStringLiteral("at least one of --csv, --reasons-csv, --png, --pdf, --report");
     }
 
     void badArgumentsExitWithTwo()

@@ -33,6 +33,9 @@
 #include <QSignalSpy>
 #include <QTableView>
 #include <QTemporaryDir>
+#include <QImage>
+#include <QLocale>
+#include <QDir>
 #include <QTest>
 
 #include <algorithm>
@@ -694,6 +697,47 @@ private Q_SLOTS:
         auto againModel = again.findChild<QTableView *>(QStringLiteral("reasonView"))->model();
         QCOMPARE(againModel->rowCount(), 4);
         QAbstractItemModelTester tester(againModel, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    }
+
+    // Record ▸ Write a report: a new folder with the page, a real PNG of the plot and both CSVs; a
+    // folder with something in it is refused, named in the error, and left as it was.
+    void writeReportAction()
+    {
+        TestFixture::StreamShape shape;
+        shape.reasons = true;
+        const auto recording = m_dir.filePath(QStringLiteral("report.exs"));
+        QVERIFY(TestFixture::writeStream(recording, TestFixture::makeStream(shape)));
+        MainWindow window;
+        window.show();
+        QVERIFY(window.openStore(m_dir.filePath(QStringLiteral("report.sqlite"))));
+        auto writeReport = window.findChild<QAction *>(QStringLiteral("writeReport"));
+        QVERIFY(writeReport);
+        QVERIFY(!writeReport->isEnabled()); // nothing shown yet
+        QSignalSpy ended(&window, &MainWindow::recordingEnded);
+        QVERIFY(window.record(SourceSpec::replay(recording, false)));
+        QVERIFY(ended.wait(10000));
+        QVERIFY(writeReport->isEnabled());
+
+        auto prompts = new ScriptedPrompts;
+        window.setPrompts(std::unique_ptr<UserPrompts>(prompts));
+        prompts->savePath = m_dir.filePath(QStringLiteral("report-folder"));
+        writeReport->trigger();
+        QDir folder(prompts->savePath);
+        QCOMPARE(folder.entryList(QDir::Files, QDir::Name),
+                 (QStringList{QStringLiteral("index.html"), QStringLiteral("plot.png"), QStringLiteral("reasons.csv"),
+                              QStringLiteral("samples.csv")}));
+        QImage plot(folder.filePath(QStringLiteral("plot.png")));
+        QCOMPARE(plot.size(), QSize(1600, 900));
+        QFile page(folder.filePath(QStringLiteral("index.html")));
+        QVERIFY(page.open(QIODevice::ReadOnly));
+        const auto html = QString::fromUtf8(page.readAll());
+        QVERIFY(html.contains(QStringLiteral("<td>HLT</td>")));
+        QVERIFY(html.contains(QStringLiteral("<td>%1</td>").arg(QLocale(QLocale::English).toString(qulonglong(window.series()->totalExits())))));
+
+        // The same folder again: it is not empty now, so nothing is written and the error says why.
+        writeReport->trigger();
+        QVERIFY2(window.lastError().contains(QStringLiteral("is not empty")), qPrintable(window.lastError()));
+        QCOMPARE(folder.entryList(QDir::Files).size(), 4);
     }
 };
 

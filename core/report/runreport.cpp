@@ -1,0 +1,261 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "report/runreport.h"
+
+#include "protocol/exitreasons.h"
+#include "series/csvexporter.h"
+#include "series/exitseries.h"
+
+#include <QCoreApplication>
+#include <QDateTime>
+#include <QDir>
+#include <QFileInfo>
+#include <QLocale>
+#include <QSaveFile>
+#include <QTemporaryDir>
+
+#include <algorithm>
+
+namespace ExitScope {
+
+namespace {
+
+QString esc(const QString &text)
+{
+    return text.toHtmlEscaped();
+}
+
+// Thousands grouped as a reader of a report expects, whatever the workstation's locale.
+QString count(quint64 value)
+{
+    static const QLocale english(QLocale::English, QLocale::UnitedStates);
+    return english.toString(qulonglong(value));
+}
+
+QString fixed(double value, int decimals)
+{
+    static const QLocale english(QLocale::English, QLocale::UnitedStates);
+    return english.toString(value, 'f', decimals);
+}
+
+QString ratio(quint64 cycles, quint64 exits)
+{
+    return exits ? fixed(double(cycles) / double(exits), 0) : QStringLiteral("–");
+}
+
+QString row(std::initializer_list<QString> cells, bool header = false)
+{
+    const auto tag = header ? QStringLiteral("th") : QStringLiteral("td");
+    QString html = QStringLiteral("<tr>");
+    for (const auto &cell : cells)
+        html += QStringLiteral("<%1>%2</%1>").arg(tag, cell);
+    return html + QStringLiteral("</tr>\n");
+}
+
+QString describe(const QString &label, const QString &value)
+{
+    if (value.isEmpty())
+        return {};
+    return QStringLiteral("<tr><th>%1</th><td>%2</td></tr>\n").arg(esc(label), esc(value));
+}
+
+QString runTitle(const RunInfo &run)
+{
+    const auto name = RunInfo::cleanName(run.name);
+    if (run.id < 0)
+        return name.isEmpty() ? QStringLiteral("Recording") : name;
+    return name.isEmpty() ? QStringLiteral("Run %1").arg(run.id) : QStringLiteral("Run %1: %2").arg(run.id).arg(name);
+}
+
+QString descriptionTable(const RunInfo &run, const ExitSeries &series)
+{
+    QString html = QStringLiteral("<table class=\"about\">\n");
+    html += describe(QStringLiteral("State"), RunInfo::stateName(run.state)
+                         + (run.failure.isEmpty() ? QString() : QString(QStringLiteral(": ") + run.failure)));
+    html += describe(QStringLiteral("Started"), run.startedAt.isValid() ? run.startedAt.toString(Qt::ISODate) : QString());
+    html += describe(QStringLiteral("Finished"), run.finishedAt.isValid() ? run.finishedAt.toString(Qt::ISODate) : QString());
+    html += describe(QStringLiteral("Host"), run.host);
+    html += describe(QStringLiteral("Host kernel"), run.kernel);
+    html += describe(QStringLiteral("Guest"), run.guest);
+    html += describe(QStringLiteral("Source"), run.source);
+    html += describe(QStringLiteral("Leaves"), run.leafLayout);
+    html += describe(QStringLiteral("Samples"), count(quint64(series.size())));
+    html += describe(QStringLiteral("Markers"), count(quint64(series.markers().size())));
+    if (series.resetCount() > 0)
+        html += describe(QStringLiteral("Counter resets"),
+                         QStringLiteral("%1 (KVM was reloaded while recording; totals continue across them)")
+                             .arg(series.resetCount()));
+    html += describe(QStringLiteral("Notes"), run.notes);
+    return html + QStringLiteral("</table>\n");
+}
+
+QString totalsTable(const ExitSeries &series)
+{
+    if (series.isEmpty())
+        return QStringLiteral("<p>The run holds no samples.</p>\n");
+    quint64 own = 0;
+    for (const auto &p : series.points())
+        own += p.deltaOwn;
+    const double seconds = series.points().last().t - series.points().first().t;
+    const quint64 exits = series.totalExits();
+    const quint64 cycles = series.totalCycles();
+    QString html = QStringLiteral("<table class=\"numbers\">\n");
+    html += row({QStringLiteral("Duration (s)"), QStringLiteral("Exits"), QStringLiteral("Sampler's own CPUIDs"),
+                 QStringLiteral("Cycles"), QStringLiteral("Cycles/exit"), QStringLiteral("Exits/s")},
+                true);
+    html += row({fixed(seconds, 3), count(exits), count(own), count(cycles), ratio(cycles, exits),
+                 seconds > 0 ? fixed(double(exits) / seconds, 1) : QStringLiteral("–")});
+    return html + QStringLiteral("</table>\n");
+}
+
+QString spansTable(const ExitSeries &series)
+{
+    const auto spans = series.spans();
+    if (spans.isEmpty())
+        return QStringLiteral("<p>No spans: the run has no pair of start and end markers.</p>\n");
+    QString html = QStringLiteral("<table class=\"numbers\">\n");
+    html += row({QStringLiteral("Span"), QStringLiteral("Start (s)"), QStringLiteral("Duration (s)"), QStringLiteral("Exits"),
+                 QStringLiteral("Cycles"), QStringLiteral("Cycles/exit"), QStringLiteral("Read at")},
+                true);
+    for (const auto &span : spans) {
+        const auto what = span.startText.isEmpty() ? QStringLiteral("%1 %2").arg(markerKindName(span.kind)).arg(span.id)
+                                                   : span.startText;
+        html += row({esc(what), fixed(span.start, 3), fixed(span.end - span.start, 3), count(span.exits), count(span.cycles),
+                     ratio(span.cycles, span.exits),
+                     span.exact ? QStringLiteral("markers") : QStringLiteral("nearest samples")});
+    }
+    return html + QStringLiteral("</table>\n");
+}
+
+QString reasonsTable(const ExitSeries &series)
+{
+    auto reasons = series.reasonTotals();
+    if (reasons.isEmpty())
+        return QStringLiteral("<p>The run sampled no exit reasons.</p>\n");
+    std::stable_sort(reasons.begin(), reasons.end(),
+                     [](const ReasonTotal &a, const ReasonTotal &b) { return a.exitsTotal > b.exitsTotal; });
+    quint64 sum = 0;
+    for (const auto &r : reasons)
+        sum += r.exitsTotal;
+    QString html = QStringLiteral("<p>Counted from each reason's first reading; the share is of the reasons "
+                                  "sampled, not of all exits.</p>\n<table class=\"numbers\">\n");
+    html += row({QStringLiteral("Reason"), QStringLiteral("Exits"), QStringLiteral("Cycles"), QStringLiteral("Cycles/exit"),
+                 QStringLiteral("Share")},
+                true);
+    for (const auto &r : reasons)
+        html += row({esc(ExitReasons::name(series.cpuVendor(), r.reason)), count(r.exitsTotal), count(r.cyclesTotal),
+                     ratio(r.cyclesTotal, r.exitsTotal),
+                     sum ? fixed(100.0 * double(r.exitsTotal) / double(sum), 1) + QStringLiteral(" %") : QStringLiteral("–")});
+    return html + QStringLiteral("</table>\n");
+}
+
+QString markersTable(const ExitSeries &series)
+{
+    const auto &markers = series.markers();
+    if (markers.isEmpty())
+        return QStringLiteral("<p>The run has no markers.</p>\n");
+    QString html = QStringLiteral("<table class=\"markers\">\n");
+    html += row({QStringLiteral("Time (s)"), QStringLiteral("Kind"), QStringLiteral("Text")}, true);
+    const int listed = qMin(int(markers.size()), RunReport::MaxListedMarkers);
+    for (int i = 0; i < listed; ++i) {
+        const auto &m = markers.at(i);
+        html += row({fixed(m.t, 3), esc(markerKindName(m.marker.kind)), esc(m.marker.text)});
+    }
+    html += QStringLiteral("</table>\n");
+    if (listed < markers.size())
+        html += QStringLiteral("<p>%1 more markers are in <a href=\"%2\">%2</a>.</p>\n")
+                    .arg(count(quint64(markers.size() - listed)), QLatin1String(RunReport::SamplesFile));
+    return html;
+}
+
+bool fail(QString *error, const QString &message)
+{
+    if (error)
+        *error = message;
+    return false;
+}
+
+} // namespace
+
+QString RunReport::html(const RunInfo &run, const ExitSeries &series, bool hasPlot, bool hasReasonsCsv)
+{
+    const auto title = esc(runTitle(run));
+    QString html = QStringLiteral(
+                       "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+                       "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; img-src 'self'; "
+                       "style-src 'unsafe-inline'\">\n<title>%1</title>\n<style>\n"
+                       "body { font-family: sans-serif; margin: 2em; max-width: 70em; }\n"
+                       "table { border-collapse: collapse; margin-bottom: 1em; }\n"
+                       "th, td { border: 1px solid #bbb; padding: 0.2em 0.6em; text-align: left; vertical-align: top; }\n"
+                       "table.numbers td { text-align: right; }\n table.numbers td:first-child { text-align: left; }\n"
+                       "table.markers td:last-child { white-space: pre-wrap; }\n img { max-width: 100%; }\n"
+                       "</style>\n</head>\n<body>\n<h1>%1</h1>\n")
+                       .arg(title);
+    html += descriptionTable(run, series);
+    html += QStringLiteral("<h2>Totals</h2>\n") + totalsTable(series);
+    html += QStringLiteral("<h2>Plot</h2>\n");
+    html += hasPlot ? QStringLiteral("<p><img src=\"%1\" alt=\"Exits per second and cycles per exit of %2\"></p>\n")
+                          .arg(QLatin1String(PlotFile), title)
+                    : QStringLiteral("<p>No plot was written.</p>\n");
+    html += QStringLiteral("<h2>Spans</h2>\n") + spansTable(series);
+    html += QStringLiteral("<h2>Exit reasons</h2>\n") + reasonsTable(series);
+    html += QStringLiteral("<h2>Markers</h2>\n") + markersTable(series);
+    html += QStringLiteral("<h2>Files</h2>\n<ul>\n<li><a href=\"%1\">%1</a>: every sample and marker (docs/csv.md)</li>\n")
+                .arg(QLatin1String(SamplesFile));
+    if (hasReasonsCsv)
+        html += QStringLiteral("<li><a href=\"%1\">%1</a>: every reading of each exit reason</li>\n")
+                    .arg(QLatin1String(ReasonsFile));
+    if (hasPlot)
+        html += QStringLiteral("<li><a href=\"%1\">%1</a>: the plot</li>\n").arg(QLatin1String(PlotFile));
+    html += QStringLiteral("</ul>\n<p><small>Written by ExitScope %1 on %2.</small></p>\n</body>\n</html>\n")
+                .arg(esc(QCoreApplication::applicationVersion()),
+                     QDateTime::currentDateTimeUtc().toString(Qt::ISODate));
+    return html;
+}
+
+bool RunReport::write(const QString &folder, const RunInfo &run, const ExitSeries &series, const PlotWriter &plotWriter,
+                      QString *error)
+{
+    const QFileInfo target(folder);
+    if (folder.isEmpty())
+        return fail(error, QStringLiteral("No folder was given for the report."));
+    if (target.exists() && !target.isDir())
+        return fail(error, QStringLiteral("%1 is a file, not a folder: choose a new folder for the report.").arg(folder));
+    if (target.isDir() && !QDir(folder).isEmpty(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden | QDir::System))
+        return fail(error, QStringLiteral("%1 is not empty: choose a new or empty folder, so that nothing in it is "
+                                          "overwritten. Nothing was written.")
+                               .arg(folder));
+    const auto parent = target.absolutePath();
+    if (!QDir().mkpath(parent))
+        return fail(error, QStringLiteral("Cannot create the folder %1.").arg(parent));
+
+    // Written beside its final place and renamed into it: a report is there whole or not at all.
+    QTemporaryDir staging(parent + QStringLiteral("/.") + target.fileName() + QStringLiteral(".partial-XXXXXX"));
+    if (!staging.isValid())
+        return fail(error, QStringLiteral("Cannot write in %1: %2").arg(parent, staging.errorString()));
+    const auto inStaging = [&staging](const char *file) { return staging.filePath(QLatin1String(file)); };
+
+    QString why;
+    if (!CsvExporter::writeFile(series, inStaging(SamplesFile), &why))
+        return fail(error, why);
+    const bool hasReasons = !series.reasonPoints().isEmpty();
+    if (hasReasons && !CsvExporter::writeReasonsFile(series, inStaging(ReasonsFile), &why))
+        return fail(error, why);
+    const bool hasPlot = bool(plotWriter);
+    if (hasPlot && !plotWriter(inStaging(PlotFile), &why))
+        return fail(error, QStringLiteral("The plot could not be written: %1").arg(why));
+    QSaveFile page(inStaging(PageFile));
+    if (!page.open(QIODevice::WriteOnly) || page.write(html(run, series, hasPlot, hasReasons).toUtf8()) < 0 || !page.commit())
+        return fail(error, QStringLiteral("Cannot write %1: %2").arg(page.fileName(), page.errorString()));
+
+    // QTemporaryDir made it private; a report is meant to be read by others.
+    QFile::setPermissions(staging.path(), QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner | QFile::ReadGroup
+                                              | QFile::ExeGroup | QFile::ReadOther | QFile::ExeOther);
+    if (target.isDir() && !QDir(parent).rmdir(target.fileName()))
+        return fail(error, QStringLiteral("Cannot replace the empty folder %1.").arg(folder));
+    if (!QDir().rename(staging.path(), target.absoluteFilePath()))
+        return fail(error, QStringLiteral("Cannot move the report into %1.").arg(folder));
+    staging.setAutoRemove(false);
+    return true;
+}
+
+} // namespace ExitScope
