@@ -2,6 +2,7 @@
 #include "mainwindow.h"
 
 #include "aboutdialog.h"
+#include "comparisonview.h"
 #include "deploypanel.h"
 #include "exitplot.h"
 #include "hostpanel.h"
@@ -39,6 +40,7 @@
 #include <QToolBar>
 #include <QVBoxLayout>
 
+#include <algorithm>
 #include <cmath>
 
 namespace ExitScope {
@@ -59,6 +61,7 @@ MainWindow::MainWindow(QWidget *parent)
     , m_hostPanel(new HostPanel(m_host, this))
     , m_deployPanel(new DeployPanel(this))
     , m_prompts(std::make_unique<UserPrompts>())
+    , m_compareLoader(new RunLoader(this))
 {
     setWindowTitle(tr("ExitScope"));
 
@@ -82,7 +85,8 @@ MainWindow::MainWindow(QWidget *parent)
 
     m_runView->setModel(m_runs);
     m_runView->setSelectionBehavior(QAbstractItemView::SelectRows);
-    m_runView->setSelectionMode(QAbstractItemView::SingleSelection);
+    // More than one row selected: the runs to compare (Run ▸ Compare); the current row is the one shown.
+    m_runView->setSelectionMode(QAbstractItemView::ExtendedSelection);
     m_runView->verticalHeader()->hide();
     m_runView->horizontalHeader()->setSectionResizeMode(RunListModel::NameColumn, QHeaderView::Stretch);
     m_runView->setColumnHidden(RunListModel::HostColumn, true);
@@ -127,6 +131,13 @@ MainWindow::MainWindow(QWidget *parent)
     m_reasonDock->setWidget(reasonPanel);
     addDockWidget(Qt::RightDockWidgetArea, m_reasonDock);
     m_reasonDock->hide(); // shown when a run sampled reasons (agent --reasons), or from the View menu
+
+    m_comparisonView = new ComparisonView(this);
+    m_comparisonDock = new QDockWidget(tr("Comparison"), this);
+    m_comparisonDock->setObjectName(QStringLiteral("comparison"));
+    m_comparisonDock->setWidget(m_comparisonView);
+    addDockWidget(Qt::BottomDockWidgetArea, m_comparisonDock);
+    m_comparisonDock->hide(); // Run ▸ Compare selected runs
 
     auto deployDock = new QDockWidget(tr("Deployment"), this);
     deployDock->setObjectName(QStringLiteral("deployment"));
@@ -212,6 +223,18 @@ MainWindow::MainWindow(QWidget *parent)
         m_progress->hide();
         reportError(tr("Run %1 cannot be shown").arg(runId), message);
     });
+    connect(m_compareLoader, &RunLoader::loaded, this, [this](const RunInfo &info, std::shared_ptr<ExitSeries> series) {
+        const auto name = RunInfo::cleanName(info.name);
+        m_compareEntries.append({name.isEmpty() ? tr("run %1").arg(info.id) : tr("run %1 %2").arg(info.id).arg(name), std::move(series)});
+        loadNextForComparison();
+    });
+    connect(m_compareLoader, &RunLoader::failed, this, [this](qint64 runId, const QString &message) {
+        m_compareQueue.clear();
+        m_compareEntries.clear();
+        updateActions();
+        reportError(tr("The runs cannot be compared"), tr("Run %1 cannot be loaded: %2").arg(runId).arg(message));
+    });
+    connect(m_runView->selectionModel(), &QItemSelectionModel::selectionChanged, this, &MainWindow::updateActions);
     connect(m_plot, &ExitPlot::followLiveChanged, m_follow, &QAction::setChecked);
     resize(1280, 800);
     restoreSettings();
@@ -326,6 +349,10 @@ void MainWindow::createActions()
     m_rename = run->addAction(tr("&Rename…"), this, &MainWindow::renameSelectedRun);
     m_notes = run->addAction(tr("Edit &notes…"), this, &MainWindow::editNotesOfSelectedRun);
     m_delete = run->addAction(tr("&Delete…"), this, &MainWindow::deleteSelectedRun);
+    run->addSeparator();
+    m_compare = run->addAction(tr("&Compare selected runs"), this, &MainWindow::compareSelectedRuns);
+    m_compare->setToolTip(tr("Select two or more runs in the list (Ctrl+click): their exits per second overlaid, "
+                             "their spans side by side"));
 
     auto hostMenu = menuBar()->addMenu(tr("&Host"));
     if (auto deployDock = findChild<QDockWidget *>(QStringLiteral("deployment"))) {
@@ -373,7 +400,7 @@ void MainWindow::createActions()
     const std::pair<QAction *, const char *> named[] = {
         {m_replayPaced, "replayPaced"}, {m_replayFast, "replayFast"}, {m_recordCommand, "recordCommand"},
         {m_stop, "stop"},               {m_exportCsv, "exportCsv"},   {m_exportPng, "exportPng"},
-        {m_exportPdf, "exportPdf"},     {m_exportReasons, "exportReasons"},     {m_writeReport, "writeReport"}, {m_rename, "renameRun"},      {m_notes, "editNotes"},
+        {m_exportPdf, "exportPdf"},     {m_exportReasons, "exportReasons"},     {m_writeReport, "writeReport"}, {m_compare, "compareRuns"}, {m_rename, "renameRun"},      {m_notes, "editNotes"},
         {m_delete, "deleteRun"},        {m_follow, "followLive"},     {m_logScale, "logScale"},
         {m_subtractOwn, "subtractOwn"},
     };
@@ -579,6 +606,8 @@ void MainWindow::updateActions()
     m_exportPdf->setEnabled(haveData);
     m_exportReasons->setEnabled(haveData && !m_shown->reasonPoints().isEmpty());
     m_writeReport->setEnabled(haveData && m_shownRunId >= 0);
+    m_compare->setEnabled(m_runView->selectionModel()->selectedRows().size() >= 2 && m_compareQueue.isEmpty()
+                          && !m_compareLoader->isBusy());
     m_rename->setEnabled(haveSelection);
     m_notes->setEnabled(haveSelection);
     m_delete->setEnabled(haveSelection && !(recording && selectedRunId() == m_session->runId()));
@@ -717,6 +746,46 @@ bool MainWindow::exportImage(const QString &path, int width, int height)
     }
     statusBar()->showMessage(tr("Wrote %1").arg(path), 5000);
     return true;
+}
+
+bool MainWindow::compareSelectedRuns()
+{
+    auto rows = m_runView->selectionModel()->selectedRows();
+    std::sort(rows.begin(), rows.end(), [](const QModelIndex &a, const QModelIndex &b) { return a.row() < b.row(); });
+    QVector<qint64> ids;
+    for (const auto &index : rows)
+        if (const auto run = m_runs->run(index.row()))
+            ids.append(run->id);
+    if (ids.size() < 2) {
+        reportError(tr("Nothing to compare"), tr("Select two or more runs in the list (Ctrl+click or Shift+click)."));
+        return false;
+    }
+    m_compareQueue = ids;
+    m_compareTotal = int(ids.size());
+    m_compareEntries.clear();
+    loadNextForComparison();
+    return true;
+}
+
+void MainWindow::loadNextForComparison()
+{
+    if (m_compareQueue.isEmpty()) {
+        m_comparisonView->setComparison(std::make_shared<const RunComparison>(m_compareEntries));
+        m_compareEntries.clear();
+        m_comparisonDock->show();
+        m_comparisonDock->raise();
+        statusBar()->showMessage(tr("Comparing %n runs", nullptr, m_compareTotal), 5000);
+        updateActions();
+        Q_EMIT comparisonShown();
+        return;
+    }
+    const qint64 runId = m_compareQueue.takeFirst();
+    statusBar()->showMessage(tr("Loading run %1 for the comparison (%2 of %3)…")
+                                 .arg(runId)
+                                 .arg(m_compareTotal - m_compareQueue.size())
+                                 .arg(m_compareTotal));
+    updateActions();
+    m_compareLoader->load(m_store->path(), runId, m_subtractOwn->isChecked());
 }
 
 qint64 MainWindow::selectedRunId() const

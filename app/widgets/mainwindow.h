@@ -2,10 +2,12 @@
 #pragma once
 
 #include "series/exitseries.h"
+#include "series/runcomparison.h"
 #include "store/runinfo.h"
 
 #include <QMainWindow>
 #include <QPointer>
+#include <QVector>
 
 #include <memory>
 
@@ -20,6 +22,7 @@ class QTableView;
 
 namespace ExitScope {
 
+class ComparisonView;
 class ExitPlot;
 class WelcomePage;
 class ReasonModel;
@@ -64,6 +67,11 @@ public:
     bool exportImage(const QString &path, int width, int height);
     // Writes the shown run as a report folder (RunReport); false, with the error shown, on failure.
     bool writeReport(const QString &folder);
+    // Loads the runs selected in the list (off the GUI thread, one after another) and shows them in
+    // the comparison dock; comparisonShown() when it is there. False, with the error shown, when
+    // fewer than two runs are selected.
+    bool compareSelectedRuns();
+    ComparisonView *comparisonView() const { return m_comparisonView; }
 
     ExitPlot *plot() const { return m_plot; }
     const ExitSeries *series() const { return m_shown.get(); }
@@ -81,6 +89,7 @@ Q_SIGNALS:
     // A recording ended, well or not; used by --screenshot and tests.
     void recordingEnded(qint64 runId, bool ok);
     void runShown(qint64 runId);
+    void comparisonShown();
 
 protected:
     void closeEvent(QCloseEvent *event) override;
@@ -105,6 +114,7 @@ private:
     void chooseCommand();
     void chooseExport(const QString &format);
     void chooseReport();
+    void loadNextForComparison();
     void renameSelectedRun();
     void editNotesOfSelectedRun();
     void deleteSelectedRun();
@@ -144,6 +154,13 @@ private:
     QAction *m_exportPdf;
     QAction *m_exportReasons = nullptr;
     QAction *m_writeReport = nullptr;
+    QAction *m_compare = nullptr;
+    RunLoader *m_compareLoader;
+    QVector<qint64> m_compareQueue;
+    QVector<RunComparison::Entry> m_compareEntries;
+    int m_compareTotal = 0;
+    ComparisonView *m_comparisonView = nullptr;
+    QDockWidget *m_comparisonDock = nullptr;
     QAction *m_rename;
     QAction *m_notes;
     QAction *m_delete;

@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
+#include "comparisonmodel.h"
+#include "comparisonview.h"
 #include "exitplot.h"
 #include "recording/sourcespec.h"
 #include "hostpanel.h"
@@ -738,6 +740,65 @@ private Q_SLOTS:
         writeReport->trigger();
         QVERIFY2(window.lastError().contains(QStringLiteral("is not empty")), qPrintable(window.lastError()));
         QCOMPARE(folder.entryList(QDir::Files).size(), 4);
+    }
+
+    // Run ▸ Compare selected runs: two runs selected in the list are loaded and overlaid, aligned as
+    // chosen, their spans side by side with the difference of the second from the first.
+    void compareTwoRuns()
+    {
+        TestFixture::StreamShape slower;
+        TestFixture::StreamShape busier;
+        busier.exitsPerSample = 6000;
+        const auto a = m_dir.filePath(QStringLiteral("compare-a.exs"));
+        const auto b = m_dir.filePath(QStringLiteral("compare-b.exs"));
+        QVERIFY(TestFixture::writeStream(a, TestFixture::makeStream(slower)));
+        QVERIFY(TestFixture::writeStream(b, TestFixture::makeStream(busier)));
+        MainWindow window;
+        window.show();
+        QVERIFY(window.openStore(m_dir.filePath(QStringLiteral("compare.sqlite"))));
+        QSignalSpy ended(&window, &MainWindow::recordingEnded);
+        for (const auto &recording : {a, b}) {
+            QVERIFY(window.record(SourceSpec::replay(recording, false)));
+            QVERIFY(ended.wait(10000));
+        }
+        auto compare = window.findChild<QAction *>(QStringLiteral("compareRuns"));
+        auto runView = qobject_cast<QTableView *>(window.findChild<QDockWidget *>(QStringLiteral("runs"))->widget());
+        QVERIFY(compare && runView);
+        runView->clearSelection();
+        QVERIFY(!compare->isEnabled());
+        runView->selectAll();
+        QVERIFY(compare->isEnabled());
+
+        QSignalSpy shown(&window, &MainWindow::comparisonShown);
+        compare->trigger();
+        QVERIFY(shown.wait(10000));
+        QVERIFY(window.findChild<QDockWidget *>(QStringLiteral("comparison"))->isVisible());
+        auto view = window.comparisonView();
+        const auto comparison = view->comparison();
+        QCOMPARE(comparison->runCount(), 2);
+        QCOMPARE(view->plot()->graphCount(), 2);
+
+        // The whole runs and the workload, the second run's exits against the first's.
+        auto model = view->model();
+        QCOMPARE(model->rowCount(), 2);
+        QCOMPARE(model->index(1, 0).data().toString(), QStringLiteral("write 8"));
+        const double first = double(comparison->entry(0).series->totalExits());
+        const double second = double(comparison->entry(1).series->totalExits());
+        QVERIFY(first != second);
+        const double diff = model->index(0, model->column(1, ComparisonModel::ExitsDifferenceMeasure)).data(Qt::EditRole).toDouble();
+        QVERIFY2(std::abs(diff - RunComparison::percentDifference(second, first)) < 1e-9, qPrintable(QString::number(diff)));
+        QVERIFY(std::abs(std::abs(diff) - 50.0) < 1e-6 || std::abs(std::abs(diff) - 100.0 / 3) < 1e-6);
+        QCOMPARE(model->index(1, model->column(0, ComparisonModel::DurationMeasure)).data(Qt::EditRole).toDouble(),
+                 model->index(1, model->column(1, ComparisonModel::DurationMeasure)).data(Qt::EditRole).toDouble());
+
+        // Aligned at the first spans: the workload starts at sample 50, half a second in.
+        QCOMPARE(view->plot()->graph(0)->data()->at(0)->key, 0.0);
+        auto align = view->findChild<QComboBox *>(QStringLiteral("comparisonAlignment"));
+        align->setCurrentIndex(align->findData(int(RunComparison::Alignment::FirstSpan)));
+        QCOMPARE(view->alignment(), RunComparison::Alignment::FirstSpan);
+        QCOMPARE(view->plot()->graphCount(), 2);
+        QVERIFY(std::abs(view->plot()->graph(0)->data()->at(0)->key + 0.5) < 1e-6);
+        QVERIFY(view->alignmentNote().isEmpty());
     }
 };
 

@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "series/runcomparison.h"
+
+#include <QHash>
+
+#include <cmath>
+#include <limits>
+#include <optional>
+#include <utility>
+
+namespace ExitScope {
+
+namespace {
+
+QString spanLabel(const Span &span)
+{
+    return span.startText.isEmpty() ? markerKindName(span.kind) : span.startText;
+}
+
+std::optional<double> alignmentPoint(const ExitSeries &series, RunComparison::Alignment alignment)
+{
+    switch (alignment) {
+    case RunComparison::Alignment::Start:
+        return 0.0;
+    case RunComparison::Alignment::Boot:
+        for (const auto &m : series.markers())
+            if (m.marker.kind == MarkerKind::Boot)
+                return m.t;
+        return std::nullopt;
+    case RunComparison::Alignment::FirstSpan: {
+        const auto spans = series.spans();
+        if (spans.isEmpty())
+            return std::nullopt;
+        return spans.first().start;
+    }
+    }
+    return std::nullopt;
+}
+
+} // namespace
+
+RunComparison::RunComparison(QVector<Entry> entries)
+    : m_entries(std::move(entries))
+{
+    const int runs = runCount();
+    Row whole;
+    whole.label = QStringLiteral("Whole run");
+    whole.perRun.resize(runs);
+    for (int r = 0; r < runs; ++r) {
+        const auto &series = *m_entries.at(r).series;
+        auto &f = whole.perRun[r];
+        f.present = !series.isEmpty();
+        if (f.present) {
+            f.start = series.points().first().t;
+            f.duration = series.points().last().t - f.start;
+            f.exits = series.totalExits();
+            f.cycles = series.totalCycles();
+        }
+    }
+    m_rows.append(whole);
+
+    // A span is known by its label and which occurrence of that label it is in its run.
+    QHash<QPair<QString, int>, int> rowOf;
+    for (int r = 0; r < runs; ++r) {
+        QHash<QString, int> seen;
+        for (const auto &span : m_entries.at(r).series->spans()) {
+            const auto label = spanLabel(span);
+            const QPair<QString, int> key(label, seen[label]++);
+            auto it = rowOf.find(key);
+            if (it == rowOf.end()) {
+                Row row;
+                row.label = key.second == 0 ? label : QStringLiteral("%1 (%2)").arg(label).arg(key.second + 1);
+                row.perRun.resize(runs);
+                it = rowOf.insert(key, int(m_rows.size()));
+                m_rows.append(row);
+            }
+            auto &f = m_rows[*it].perRun[r];
+            f.present = true;
+            f.start = span.start;
+            f.duration = span.end - span.start;
+            f.exits = span.exits;
+            f.cycles = span.cycles;
+        }
+    }
+}
+
+bool RunComparison::hasAlignmentPoint(int run, Alignment alignment) const
+{
+    return alignmentPoint(*m_entries.at(run).series, alignment).has_value();
+}
+
+double RunComparison::offset(int run, Alignment alignment) const
+{
+    return alignmentPoint(*m_entries.at(run).series, alignment).value_or(0.0);
+}
+
+double RunComparison::percentDifference(double value, double reference)
+{
+    if (reference == 0)
+        return std::numeric_limits<double>::quiet_NaN();
+    return 100.0 * (value - reference) / reference;
+}
+
+} // namespace ExitScope
