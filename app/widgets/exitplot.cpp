@@ -6,6 +6,8 @@
 
 #include <QVBoxLayout>
 
+#include <tuple>
+
 namespace ExitScope {
 
 namespace {
@@ -84,7 +86,19 @@ ExitPlot::ExitPlot(QWidget *parent)
         rect->setRangeZoom(Qt::Horizontal);
     }
     // A user who drags or zooms wants to look, not to be scrolled away from.
-    connect(m_plot, &QCustomPlot::mousePress, this, [this] { setFollowLive(false); });
+    connect(m_plot, &QCustomPlot::mousePress, this, [this](QMouseEvent *event) {
+        setFollowLive(false);
+        // Shift+drag measures a stretch instead of moving the view.
+        m_plot->setSelectionRectMode(event->modifiers() & Qt::ShiftModifier ? QCP::srmCustom : QCP::srmNone);
+    });
+    connect(m_plot->selectionRect(), &QCPSelectionRect::accepted, this, [this](const QRect &rect) {
+        auto time = m_rateRect->axis(QCPAxis::atBottom);
+        const double from = time->pixelToCoord(rect.left());
+        const double to = time->pixelToCoord(rect.right());
+        m_plot->setSelectionRectMode(QCP::srmNone);
+        highlight(qMin(from, to), qMax(from, to));
+        Q_EMIT rangeSelected(qMin(from, to), qMax(from, to));
+    });
     connect(m_plot, &QCustomPlot::mouseWheel, this, [this] { setFollowLive(false); });
 
     m_replotTimer.setInterval(ReplotIntervalMs);
@@ -110,6 +124,7 @@ void ExitPlot::setSeries(std::shared_ptr<const ExitSeries> series)
     m_rateGraph->data()->clear();
     m_cyclesGraph->data()->clear();
     m_plot->clearItems();
+    m_highlight = nullptr;
     m_pointsShown = 0;
     m_markersShown = 0;
     m_labelsShown = 0;
@@ -226,6 +241,57 @@ void ExitPlot::rescale()
     else
         rateAxis->setRange(0, top);
     m_cyclesRect->axis(QCPAxis::atLeft)->setRange(0, m_maxCycles > 0 ? m_maxCycles * 1.1 : 1);
+}
+
+void ExitPlot::highlight(double from, double to)
+{
+    if (!m_highlight) {
+        m_highlight = new QCPItemRect(m_plot);
+        m_highlight->setLayer(m_markerLayer);
+        m_highlight->setClipAxisRect(m_rateRect);
+        for (auto point : {m_highlight->topLeft, m_highlight->bottomRight}) {
+            point->setAxes(m_rateRect->axis(QCPAxis::atBottom), m_rateRect->axis(QCPAxis::atLeft));
+            point->setTypeY(QCPItemPosition::ptAxisRectRatio);
+            point->setAxisRect(m_rateRect);
+        }
+        m_highlight->setPen(Qt::NoPen);
+        m_highlight->setBrush(QColor(0x15, 0x65, 0xc0, 40));
+    }
+    m_highlight->topLeft->setCoords(from, 0);
+    m_highlight->bottomRight->setCoords(to, 1);
+    m_plot->replot(QCustomPlot::rpQueuedReplot);
+}
+
+void ExitPlot::clearHighlight()
+{
+    if (!m_highlight)
+        return;
+    m_plot->removeItem(m_highlight);
+    m_highlight = nullptr;
+    m_plot->replot(QCustomPlot::rpQueuedReplot);
+}
+
+void ExitPlot::showRange(double from, double to)
+{
+    setFollowLive(false);
+    if (to < from)
+        std::swap(from, to);
+    const double margin = qMax((to - from) * 0.1, 0.05);
+    const QCPRange keys(from - margin, to + margin);
+    m_rateRect->axis(QCPAxis::atBottom)->setRange(keys);
+    // The value axes fit what is visible: a burst elsewhere must not flatten this stretch.
+    for (auto [graph, rect, headroom] : {std::tuple{m_rateGraph, m_rateRect, 1.15}, std::tuple{m_cyclesGraph, m_cyclesRect, 1.1}}) {
+        bool found = false;
+        const auto values = graph->getValueRange(found, QCP::sdBoth, keys);
+        if (!found)
+            continue;
+        auto axis = rect->axis(QCPAxis::atLeft);
+        if (axis->scaleType() == QCPAxis::stLogarithmic)
+            axis->setRange(qMax(values.lower / 2, 0.1), qMax(values.upper, 1.0) * headroom * 2);
+        else
+            axis->setRange(0, values.upper > 0 ? values.upper * headroom : 1);
+    }
+    highlight(from, to);
 }
 
 void ExitPlot::setFollowLive(bool follow)

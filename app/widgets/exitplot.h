@@ -7,6 +7,7 @@
 #include <QWidget>
 
 class QCustomPlot;
+class QCPItemRect;
 class QCPAxisRect;
 class QCPGraph;
 class QCPLayer;
@@ -36,6 +37,14 @@ public:
     bool followLive() const { return m_follow; }
     void setLogScale(bool log);
 
+    // Zooms to the stretch from..to (with a margin), the value axes fitted to what is then visible,
+    // and shades it; stops following live data.
+    void showRange(double from, double to);
+    // Shades from..to without moving the view; clearHighlight() takes the shade away.
+    void highlight(double from, double to);
+    void clearHighlight();
+    bool hasHighlight() const { return m_highlight != nullptr; }
+
     bool savePng(const QString &path, int width, int height, QString *error = nullptr);
     bool savePdf(const QString &path, int width, int height, QString *error = nullptr);
 
@@ -48,6 +57,8 @@ public:
 
 Q_SIGNALS:
     void followLiveChanged(bool follow);
+    // The user dragged across the plot with Shift held: the time range, in seconds on the run's axis.
+    void rangeSelected(double from, double to);
 
 private:
     bool appendNew();
@@ -60,6 +71,7 @@ private:
     QCPGraph *m_rateGraph;
     QCPGraph *m_cyclesGraph;
     QCPLayer *m_markerLayer;
+    QCPItemRect *m_highlight = nullptr;
     std::shared_ptr<const ExitSeries> m_series;
     QTimer m_replotTimer;
     // Running maxima, so that following live data never rescans the whole graph.

@@ -6,6 +6,7 @@
 #include "deploypanel.h"
 #include "exitplot.h"
 #include "hostpanel.h"
+#include "protocol/exitreasons.h"
 #include "recording/recordingsession.h"
 #include "recording/sourcespec.h"
 #include "reasonmodel.h"
@@ -27,6 +28,7 @@
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
+#include <QLocale>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QProgressBar>
@@ -65,15 +67,35 @@ MainWindow::MainWindow(QWidget *parent)
 {
     setWindowTitle(tr("ExitScope"));
 
+    m_spanView->setObjectName(QStringLiteral("spanView"));
     m_spanView->setModel(m_spans);
     m_spanView->horizontalHeader()->setSectionResizeMode(SpanModel::WhatColumn, QHeaderView::Stretch);
     m_spanView->verticalHeader()->hide();
     m_spanView->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_spanView->setAlternatingRowColors(true);
 
+    // What a stretch chosen on the plot cost (Shift+drag), above the spans.
+    m_selection = new QLabel(this);
+    m_selection->setObjectName(QStringLiteral("selectionSummary"));
+    m_selection->setWordWrap(true);
+    m_selection->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    auto spanPanel = new QWidget(this);
+    auto spanLayout = new QVBoxLayout(spanPanel);
+    spanLayout->setContentsMargins(0, 0, 0, 0);
+    spanLayout->addWidget(m_selection);
+    spanLayout->addWidget(m_spanView);
+    connect(m_plot, &ExitPlot::rangeSelected, this, &MainWindow::summarizeRange);
+    // A click on a span zooms the plot to it.
+    connect(m_spanView, &QTableView::clicked, this, [this](const QModelIndex &index) {
+        if (index.row() < m_spans->spans().size()) {
+            const auto &span = m_spans->spans().at(index.row());
+            m_plot->showRange(span.start, span.end);
+        }
+    });
+
     auto splitter = new QSplitter(Qt::Vertical, this);
     splitter->addWidget(m_plot);
-    splitter->addWidget(m_spanView);
+    splitter->addWidget(spanPanel);
     splitter->setStretchFactor(0, 4);
     splitter->setStretchFactor(1, 1);
     // The welcome page until there is a run to show.
@@ -529,8 +551,45 @@ void MainWindow::showRun(qint64 runId)
     m_loader->load(m_store->path(), runId, m_subtractOwn->isChecked());
 }
 
+void MainWindow::summarizeRange(double from, double to)
+{
+    const QLocale locale;
+    const auto summary = m_shown ? m_shown->summarize(from, to) : RangeSummary{};
+    if (!summary.valid) {
+        m_selection->setText(tr("%1 – %2 s holds fewer than two samples: drag across more of the run.")
+                                 .arg(locale.toString(from, 'f', 3), locale.toString(to, 'f', 3)));
+        return;
+    }
+    const double seconds = summary.end - summary.start;
+    auto text = tr("%1 – %2 s (%3 s, between samples): %4 exits, %5 exits/s, %6 cycles, %7 cycles/exit, %8 of "
+                   "them the sampler's own")
+                    .arg(locale.toString(summary.start, 'f', 3), locale.toString(summary.end, 'f', 3),
+                         locale.toString(seconds, 'f', 3), locale.toString(qulonglong(summary.exits)),
+                         seconds > 0 ? locale.toString(double(summary.exits) / seconds, 'f', 1) : QStringLiteral("–"),
+                         locale.toString(qulonglong(summary.cycles)),
+                         summary.exits ? locale.toString(double(summary.cycles) / double(summary.exits), 'f', 0)
+                                       : QStringLiteral("–"),
+                         locale.toString(qulonglong(summary.ownCpuids)));
+    if (!summary.reasons.isEmpty()) {
+        quint64 sampled = 0;
+        for (const auto &r : summary.reasons)
+            sampled += r.deltaExits;
+        QStringList top;
+        for (int i = 0; i < qMin(5, int(summary.reasons.size())); ++i) {
+            const auto &r = summary.reasons.at(i);
+            top << tr("%1 %2 (%3 %)")
+                       .arg(ExitReasons::name(m_shown->cpuVendor(), r.reason), locale.toString(qulonglong(r.deltaExits)),
+                            sampled ? locale.toString(100.0 * double(r.deltaExits) / double(sampled), 'f', 1)
+                                    : QStringLiteral("–"));
+        }
+        text += tr("; by reason: %1").arg(top.join(QStringLiteral(", ")));
+    }
+    m_selection->setText(text);
+}
+
 void MainWindow::showSeries(std::shared_ptr<const ExitSeries> series)
 {
+    m_selection->setText(tr("Shift+drag across the plot to measure a stretch; click a span to zoom to it."));
     m_shown = std::move(series);
     m_plot->setSeries(m_shown);
     m_spans->setSpans(m_shown ? m_shown->spans() : QVector<Span>{});

@@ -115,6 +115,7 @@ private:
     void chooseExport(const QString &format);
     void chooseReport();
     void loadNextForComparison();
+    void summarizeRange(double from, double to);
     void renameSelectedRun();
     void editNotesOfSelectedRun();
     void deleteSelectedRun();
@@ -155,6 +156,7 @@ private:
     QAction *m_exportReasons = nullptr;
     QAction *m_writeReport = nullptr;
     QAction *m_compare = nullptr;
+    QLabel *m_selection = nullptr;
     RunLoader *m_compareLoader;
     QVector<qint64> m_compareQueue;
     QVector<RunComparison::Entry> m_compareEntries;

@@ -240,4 +240,45 @@ QVector<Span> ExitSeries::spans() const
     return result;
 }
 
+RangeSummary ExitSeries::summarize(double from, double to) const
+{
+    RangeSummary summary;
+    if (to < from)
+        std::swap(from, to);
+    const auto byTime = [](const SeriesPoint &p, double t) { return p.t < t; };
+    const auto first = std::lower_bound(m_points.begin(), m_points.end(), from, byTime);
+    auto pastLast = std::lower_bound(first, m_points.end(), to, byTime);
+    if (pastLast != m_points.end() && pastLast->t == to)
+        ++pastLast;
+    if (pastLast - first < 2)
+        return summary;
+    const auto last = pastLast - 1;
+    summary.valid = true;
+    summary.start = first->t;
+    summary.end = last->t;
+    summary.exits = last->exitsTotal - first->exitsTotal;
+    summary.cycles = last->cyclesTotal - first->cyclesTotal;
+    for (auto it = first + 1; it != pastLast; ++it)
+        summary.ownCpuids += it->deltaOwn;
+
+    QHash<quint32, int> rowOf;
+    for (const auto &r : m_reasonPoints) {
+        if (r.t <= summary.start || r.t > summary.end)
+            continue;
+        auto it = rowOf.find(r.reason);
+        if (it == rowOf.end()) {
+            it = rowOf.insert(r.reason, int(summary.reasons.size()));
+            ReasonPoint row;
+            row.reason = r.reason;
+            summary.reasons.append(row);
+        }
+        auto &row = summary.reasons[*it];
+        row.deltaExits += r.deltaExits;
+        row.deltaCycles += r.deltaCycles;
+    }
+    std::stable_sort(summary.reasons.begin(), summary.reasons.end(),
+                     [](const ReasonPoint &a, const ReasonPoint &b) { return a.deltaExits > b.deltaExits; });
+    return summary;
+}
+
 } // namespace ExitScope

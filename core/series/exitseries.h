@@ -54,6 +54,8 @@ public:
     double cyclesPerExit(int index) const;
 
     QVector<Span> spans() const;
+    // The stretch between from and to (seconds on the run's axis), measured at the samples inside it.
+    RangeSummary summarize(double from, double to) const;
     // Per exit reason sampled (leaf 0x4FFFFFFE), unwrapped like the totals, in reason order.
     const QVector<ReasonTotal> &reasonTotals() const { return m_reasons; }
     // Every reason reading, in arrival order (for the long-format CSV).

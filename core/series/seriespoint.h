@@ -75,6 +75,21 @@ struct ReasonPoint
     quint64 cyclesTotal = 0;
 };
 
+// What a stretch of a run chosen on the plot cost: from the first sample at or after its start to
+// the last at or before its end, so every figure is an exact difference of two readings.
+struct RangeSummary
+{
+    bool valid = false; // two samples or more inside the range
+    double start = 0; // of the first sample inside
+    double end = 0; // of the last
+    quint64 exits = 0;
+    quint64 cycles = 0;
+    quint64 ownCpuids = 0; // the sampler's own CPUIDs among those exits
+    // Per exit reason sampled inside the range (its readings after the first sample up to the last),
+    // most exits first; t is unused.
+    QVector<ReasonPoint> reasons;
+};
+
 // Exits and cycles between a start marker and its end marker (same span id).
 struct Span
 {

@@ -742,6 +742,59 @@ private Q_SLOTS:
         QCOMPARE(folder.entryList(QDir::Files).size(), 4);
     }
 
+    // A click on a span zooms the plot to it and shades it; Shift+drag across the plot measures the
+    // stretch: its exits are the series' own figures for that range.
+    void spanClickZoomsAndShiftDragMeasures()
+    {
+        TestFixture::StreamShape shape;
+        shape.reasons = true;
+        const auto recording = m_dir.filePath(QStringLiteral("measure.exs"));
+        QVERIFY(TestFixture::writeStream(recording, TestFixture::makeStream(shape)));
+        MainWindow window;
+        window.resize(1280, 800);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QVERIFY(window.openStore(m_dir.filePath(QStringLiteral("measure.sqlite"))));
+        QSignalSpy ended(&window, &MainWindow::recordingEnded);
+        QVERIFY(window.record(SourceSpec::replay(recording, false)));
+        QVERIFY(ended.wait(10000));
+        window.plot()->refreshNow();
+
+        auto spanView = window.findChild<QTableView *>(QStringLiteral("spanView"));
+        QVERIFY(spanView);
+        QCOMPARE(spanView->model()->rowCount(), 1);
+        const auto rowRect = spanView->visualRect(spanView->model()->index(0, 0));
+        QTest::mouseClick(spanView->viewport(), Qt::LeftButton, {}, rowRect.center());
+        auto time = window.plot()->rateGraph()->keyAxis();
+        // The workload covers samples 50..100 of 10 ms each: 0.49 .. 0.99 s after the first.
+        const double first = window.series()->at(0).t;
+        QVERIFY2(time->range().lower > first + 0.3 && time->range().upper < first + 1.2,
+                 qPrintable(QStringLiteral("%1 .. %2").arg(time->range().lower).arg(time->range().upper)));
+        QVERIFY(window.plot()->hasHighlight());
+        QVERIFY(!window.plot()->followLive());
+
+        // Shift+drag from 0.6 to 0.8 s after the first sample, on the rate plot's own pixels.
+        auto plot = window.plot()->plot();
+        const int y = window.plot()->rateGraph()->valueAxis()->axisRect()->center().y();
+        const QPoint from(int(time->coordToPixel(first + 0.6)), y);
+        const QPoint to(int(time->coordToPixel(first + 0.8)), y);
+        const auto send = [plot](QEvent::Type type, QPoint pos, Qt::MouseButtons buttons) {
+            QMouseEvent event(type, QPointF(pos), plot->mapToGlobal(QPointF(pos)), Qt::LeftButton, buttons, Qt::ShiftModifier);
+            QApplication::sendEvent(plot, &event);
+        };
+        send(QEvent::MouseButtonPress, from, Qt::LeftButton);
+        send(QEvent::MouseMove, (from + to) / 2, Qt::LeftButton);
+        send(QEvent::MouseMove, to, Qt::LeftButton);
+        send(QEvent::MouseButtonRelease, to, Qt::NoButton);
+        const auto label = window.findChild<QLabel *>(QStringLiteral("selectionSummary"))->text();
+        const auto expected = window.series()->summarize(time->pixelToCoord(from.x()), time->pixelToCoord(to.x()));
+        QVERIFY(expected.valid);
+        QVERIFY2(label.contains(QStringLiteral(" %1 exits").arg(QLocale().toString(qulonglong(expected.exits)))), qPrintable(label));
+        QVERIFY2(label.contains(QStringLiteral("by reason: HLT")), qPrintable(label));
+        // Inside the workload every interval has twice the exits: 20 intervals of 8,000.
+        QVERIFY2(expected.exits >= 19 * 8000 && expected.exits <= 21 * 8000, qPrintable(QString::number(expected.exits)));
+    }
+
     // Run ▸ Compare selected runs: two runs selected in the list are loaded and overlaid, aligned as
     // chosen, their spans side by side with the difference of the second from the first.
     void compareTwoRuns()

@@ -471,6 +471,48 @@ private Q_SLOTS:
         QCOMPARE(totals.at(1).cyclesTotal, 30'000ull + 20'000);
     }
 
+    // A stretch chosen on the plot is measured at the samples inside it, exactly, with the
+    // sampler's own CPUIDs and the reasons read inside it.
+    void summarizeMeasuresBetweenTheSamplesInside()
+    {
+        ExitSeries series;
+        auto h = session(1, Second);
+        h.cpuVendor = CpuVendor::AmdSvm;
+        series.beginSession(h);
+        // Samples at 0..9 s; 100 exits in each second but 1000 in the sixth, 10 cycles each.
+        quint32 exits = 0;
+        for (quint64 i = 0; i < 10; ++i) {
+            series.append({1 + 2 * i, Second + i * Second, exits, quint64(exits) * 10, i});
+            ReasonSample r;
+            r.seq = 2 + 2 * i;
+            r.tNs = Second + i * Second;
+            r.reason = 0x72;
+            r.exits = exits / 2;
+            r.cycles = quint64(exits) * 5;
+            series.appendReason(r);
+            exits += i == 5 ? 1000 : 100;
+        }
+        // 2.5 .. 6.5 s: samples 3 .. 6, i.e. 100 + 100 + 1000 exits.
+        auto s = series.summarize(2.5, 6.5);
+        QVERIFY(s.valid);
+        QCOMPARE(s.start, 3.0);
+        QCOMPARE(s.end, 6.0);
+        QCOMPARE(s.exits, 1200ull);
+        QCOMPARE(s.cycles, 12'000ull);
+        QCOMPARE(s.ownCpuids, 3ull);
+        QCOMPARE(s.reasons.size(), 1);
+        QCOMPARE(s.reasons.at(0).reason, 0x72u);
+        QCOMPARE(s.reasons.at(0).deltaExits, 600ull);
+        // Ends on samples are inside; the order of the ends does not matter.
+        s = series.summarize(6, 3);
+        QVERIFY(s.valid);
+        QCOMPARE(s.exits, 1200ull);
+        // Fewer than two samples: nothing to measure.
+        QVERIFY(!series.summarize(3.2, 3.9).valid);
+        QVERIFY(!series.summarize(20, 30).valid);
+        QVERIFY(!ExitSeries().summarize(0, 10).valid);
+    }
+
     void exitReasonNamesInBothNumberings()
     {
         QCOMPARE(ExitReasons::name(CpuVendor::IntelVmx, 10), QStringLiteral("CPUID"));
