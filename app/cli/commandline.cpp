@@ -398,12 +398,13 @@ int CommandLine::writeOutputs(const ExitSeries &series, RunStore &store, qint64 
     plot.resize(width, height);
     // The plot lives only in this function, as does the series: it need not own it.
     plot.setSeries(std::shared_ptr<const ExitSeries>(std::shared_ptr<const ExitSeries>(), &series));
+    RunInfo info;
+    if (!store.runInfo(runId, &info)) {
+        err(QStringLiteral("exitscope-cli: ") + store.lastError());
+        return Failed;
+    }
+    plot.setTitle(RunReport::title(info));
     if (!m_report.isEmpty()) {
-        RunInfo info;
-        if (!store.runInfo(runId, &info)) {
-            err(QStringLiteral("exitscope-cli: ") + store.lastError());
-            return Failed;
-        }
         QString error;
         const auto writePlot = [&plot, width, height](const QString &path, QString *why) {
             return plot.savePng(path, width, height, why);

@@ -46,12 +46,16 @@ ExitPlot::ExitPlot(QWidget *parent)
     layout->addWidget(m_plot);
 
     m_plot->plotLayout()->clear();
+    // The run's name, host, guest and date on top, so that an exported picture says what it shows.
+    m_title = new QCPTextElement(m_plot, QString(), QFont(font().family(), font().pointSize() + 1, QFont::Bold));
     m_rateRect = new QCPAxisRect(m_plot);
     m_cyclesRect = new QCPAxisRect(m_plot);
-    m_plot->plotLayout()->addElement(0, 0, m_rateRect);
-    m_plot->plotLayout()->addElement(1, 0, m_cyclesRect);
-    m_plot->plotLayout()->setRowStretchFactor(0, 2);
-    m_plot->plotLayout()->setRowStretchFactor(1, 1);
+    m_plot->plotLayout()->addElement(0, 0, m_title);
+    m_plot->plotLayout()->addElement(1, 0, m_rateRect);
+    m_plot->plotLayout()->addElement(2, 0, m_cyclesRect);
+    m_plot->plotLayout()->setRowStretchFactor(0, 0.01);
+    m_plot->plotLayout()->setRowStretchFactor(1, 2);
+    m_plot->plotLayout()->setRowStretchFactor(2, 1);
     // One time axis: zooming or dragging either rect moves both.
     connect(m_rateRect->axis(QCPAxis::atBottom), qOverload<const QCPRange &>(&QCPAxis::rangeChanged),
             m_cyclesRect->axis(QCPAxis::atBottom), qOverload<const QCPRange &>(&QCPAxis::setRange));
@@ -111,6 +115,17 @@ ExitPlot::ExitPlot(QWidget *parent)
         if (appendNew())
             m_plot->replot(QCustomPlot::rpQueuedReplot);
     });
+}
+
+void ExitPlot::setTitle(const QString &title)
+{
+    m_title->setText(title);
+    m_plot->replot(QCustomPlot::rpQueuedReplot);
+}
+
+QString ExitPlot::title() const
+{
+    return m_title->text();
 }
 
 QString ExitPlot::markerLayerName() const

@@ -8,6 +8,7 @@
 
 class QCustomPlot;
 class QCPItemRect;
+class QCPTextElement;
 class QCPAxisRect;
 class QCPGraph;
 class QCPLayer;
@@ -36,6 +37,9 @@ public:
     void setFollowLive(bool follow);
     bool followLive() const { return m_follow; }
     void setLogScale(bool log);
+    // One line above the plots, on screen and in exports: which run, where, when.
+    void setTitle(const QString &title);
+    QString title() const;
 
     // Zooms to the stretch from..to (with a margin), the value axes fitted to what is then visible,
     // and shades it; stops following live data.
@@ -72,6 +76,7 @@ private:
     QCPGraph *m_cyclesGraph;
     QCPLayer *m_markerLayer;
     QCPItemRect *m_highlight = nullptr;
+    QCPTextElement *m_title;
     std::shared_ptr<const ExitSeries> m_series;
     QTimer m_replotTimer;
     // Running maxima, so that following live data never rescans the whole graph.

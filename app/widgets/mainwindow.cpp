@@ -591,6 +591,8 @@ void MainWindow::showSeries(std::shared_ptr<const ExitSeries> series)
 {
     m_selection->setText(tr("Shift+drag across the plot to measure a stretch; click a span to zoom to it."));
     m_shown = std::move(series);
+    RunInfo info;
+    m_plot->setTitle(m_shownRunId >= 0 && m_store->runInfo(m_shownRunId, &info) ? RunReport::title(info) : QString());
     m_plot->setSeries(m_shown);
     m_spans->setSpans(m_shown ? m_shown->spans() : QVector<Span>{});
     m_reasons->clear();
@@ -715,7 +717,7 @@ void MainWindow::chooseExport(const QString &format)
                                                                   : tr("PDF (*.pdf)");
     const auto suggested = reasons ? QStringLiteral("run-%1-reasons.csv").arg(m_shownRunId)
                                    : QStringLiteral("run-%1.%2").arg(m_shownRunId).arg(format);
-    auto path = m_prompts->saveFile(this, tr("Export"), suggested, filter);
+    auto path = askSavePath(tr("Export"), suggested, filter);
     if (path.isEmpty())
         return;
     OutputGuard guard;
@@ -749,10 +751,21 @@ void MainWindow::chooseExport(const QString &format)
     exportImage(path, match.captured(1).toInt(), match.captured(2).toInt());
 }
 
+QString MainWindow::askSavePath(const QString &title, const QString &name, const QString &filter)
+{
+    // Exports go where the last one went: a student writing a report exports into one folder.
+    QSettings settings;
+    const auto folder = settings.value(QStringLiteral("export/lastFolder")).toString();
+    const auto path = m_prompts->saveFile(this, title, folder.isEmpty() ? name : QDir(folder).filePath(name), filter);
+    if (!path.isEmpty())
+        settings.setValue(QStringLiteral("export/lastFolder"), QFileInfo(path).absolutePath());
+    return path;
+}
+
 void MainWindow::chooseReport()
 {
-    const auto folder = m_prompts->saveFile(this, tr("Write a report into a new folder"),
-                                            QStringLiteral("run-%1-report").arg(m_shownRunId), tr("Folder (*)"));
+    const auto folder = askSavePath(tr("Write a report into a new folder"), QStringLiteral("run-%1-report").arg(m_shownRunId),
+                                    tr("Folder (*)"));
     if (folder.isEmpty())
         return;
     OutputGuard guard;

@@ -116,6 +116,8 @@ private:
     void chooseReport();
     void loadNextForComparison();
     void summarizeRange(double from, double to);
+    // Asks where to save, starting in the folder of the last export; remembers the answer's folder.
+    QString askSavePath(const QString &title, const QString &name, const QString &filter);
     void renameSelectedRun();
     void editNotesOfSelectedRun();
     void deleteSelectedRun();

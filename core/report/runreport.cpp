@@ -176,6 +176,18 @@ bool fail(QString *error, const QString &message)
 
 } // namespace
 
+QString RunReport::title(const RunInfo &run)
+{
+    QStringList parts{runTitle(run)};
+    if (!run.host.isEmpty())
+        parts << QStringLiteral("host %1").arg(run.host);
+    if (!run.guest.isEmpty() && run.guest != QLatin1String("(none)"))
+        parts << QStringLiteral("guest %1").arg(run.guest);
+    if (run.startedAt.isValid())
+        parts << run.startedAt.toUTC().toString(QStringLiteral("yyyy-MM-dd HH:mm 'UTC'"));
+    return parts.join(QStringLiteral(" · "));
+}
+
 QString RunReport::html(const RunInfo &run, const ExitSeries &series, bool hasPlot, bool hasReasonsCsv)
 {
     const auto title = esc(runTitle(run));
@@ -188,8 +200,8 @@ QString RunReport::html(const RunInfo &run, const ExitSeries &series, bool hasPl
                        "th, td { border: 1px solid #bbb; padding: 0.2em 0.6em; text-align: left; vertical-align: top; }\n"
                        "table.numbers td { text-align: right; }\n table.numbers td:first-child { text-align: left; }\n"
                        "table.markers td:last-child { white-space: pre-wrap; }\n img { max-width: 100%; }\n"
-                       "</style>\n</head>\n<body>\n<h1>%1</h1>\n")
-                       .arg(title);
+                       "</style>\n</head>\n<body>\n<h1>%2</h1>\n")
+                       .arg(esc(RunReport::title(run)), title);
     html += descriptionTable(run, series);
     html += QStringLiteral("<h2>Totals</h2>\n") + totalsTable(series);
     html += QStringLiteral("<h2>Plot</h2>\n");

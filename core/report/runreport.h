@@ -37,6 +37,9 @@ public:
     static bool write(const QString &folder, const RunInfo &run, const ExitSeries &series, const PlotWriter &plotWriter,
                       QString *error);
 
+    // One line naming the run, its host, guest and start: the page's and the plot's title.
+    static QString title(const RunInfo &run);
+
     // The page alone; hasPlot and hasReasonsCsv say which files lie beside it.
     static QString html(const RunInfo &run, const ExitSeries &series, bool hasPlot, bool hasReasonsCsv);
 };

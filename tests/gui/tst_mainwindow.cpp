@@ -66,9 +66,11 @@ public:
         asked << title;
         return openPath;
     }
-    QString saveFile(QWidget *, const QString &title, const QString &, const QString &) override
+    QStringList suggested; // what each saveFile() offered
+    QString saveFile(QWidget *, const QString &title, const QString &offered, const QString &) override
     {
         asked << title;
+        suggested << offered;
         return savePath;
     }
     QString text(QWidget *, const QString &title, const QString &, const QString &, bool *ok) override
@@ -740,6 +742,11 @@ private Q_SLOTS:
         writeReport->trigger();
         QVERIFY2(window.lastError().contains(QStringLiteral("is not empty")), qPrintable(window.lastError()));
         QCOMPARE(folder.entryList(QDir::Files).size(), 4);
+        // The second question started where the first answer went; the plot says which run it shows.
+        QCOMPARE(prompts->suggested.size(), 2);
+        QCOMPARE(prompts->suggested.at(1), QDir(m_dir.path()).filePath(QStringLiteral("run-%1-report").arg(window.session()->runId())));
+        QVERIFY2(window.plot()->title().startsWith(QStringLiteral("Run %1").arg(window.session()->runId())),
+                 qPrintable(window.plot()->title()));
     }
 
     // A click on a span zooms the plot to it and shades it; Shift+drag across the plot measures the
