@@ -146,6 +146,8 @@ void ExitPlot::setSeries(std::shared_ptr<const ExitSeries> series)
     m_maxRate = 0;
     m_minPositiveRate = 0;
     m_maxCycles = 0;
+    m_rateRange.clear();
+    m_cyclesRange.clear();
     m_dirty = true;
     refreshNow();
 }
@@ -188,6 +190,8 @@ bool ExitPlot::appendNew()
                 m_minPositiveRate = rates[i];
             if (cycles[i] > m_maxCycles)
                 m_maxCycles = cycles[i];
+            m_rateRange.add(rates[i]);
+            m_cyclesRange.add(cycles[i]);
         }
         m_rateGraph->addData(keys, rates, true);
         m_cyclesGraph->addData(keys, cycles, true);
@@ -249,13 +253,21 @@ void ExitPlot::rescale()
     const double last = m_series->at(m_series->size() - 1).t;
     m_rateRect->axis(QCPAxis::atBottom)->setRange(first, last > first ? last : first + 1);
     // Headroom above the data for the marker labels.
+    // A linear axis ends above nearly all values rather than above the largest, so that one burst
+    // or outlier does not flatten the rest (RobustRange); the log axis shows everything.
     auto rateAxis = m_rateRect->axis(QCPAxis::atLeft);
-    const double top = m_maxRate > 0 ? m_maxRate * 1.15 : 1;
-    if (rateAxis->scaleType() == QCPAxis::stLogarithmic)
-        rateAxis->setRange(m_minPositiveRate > 0 ? m_minPositiveRate / 2 : 0.1, top * 2);
-    else
-        rateAxis->setRange(0, top);
-    m_cyclesRect->axis(QCPAxis::atLeft)->setRange(0, m_maxCycles > 0 ? m_maxCycles * 1.1 : 1);
+    if (rateAxis->scaleType() == QCPAxis::stLogarithmic) {
+        rateAxis->setRange(m_minPositiveRate > 0 ? m_minPositiveRate / 2 : 0.1, (m_maxRate > 0 ? m_maxRate * 1.15 : 1) * 2);
+        rateAxis->setLabel(tr("exits/s"));
+    } else {
+        const double top = m_rateRange.axisTop(1.15);
+        rateAxis->setRange(0, top > 0 ? top : 1);
+        rateAxis->setLabel(m_rateRange.cutsOutliers() ? tr("exits/s (peaks cut)") : tr("exits/s"));
+    }
+    const double cyclesTop = m_cyclesRange.axisTop(1.1);
+    auto cyclesAxis = m_cyclesRect->axis(QCPAxis::atLeft);
+    cyclesAxis->setRange(0, cyclesTop > 0 ? cyclesTop : 1);
+    cyclesAxis->setLabel(m_cyclesRange.cutsOutliers() ? tr("cycles/exit (peaks cut)") : tr("cycles/exit"));
 }
 
 void ExitPlot::highlight(double from, double to)

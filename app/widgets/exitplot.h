@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include "series/robustrange.h"
+
 #include <memory>
 
 #include <QTimer>
+
 #include <QWidget>
 
 class QCustomPlot;
@@ -83,6 +86,9 @@ private:
     double m_maxRate = 0;
     double m_minPositiveRate = 0;
     double m_maxCycles = 0;
+    // Where the linear axes end: above nearly all values, not above one outlier.
+    RobustRange m_rateRange;
+    RobustRange m_cyclesRange;
     int m_pointsShown = 0;
     int m_markersShown = 0;
     int m_labelsShown = 0;
