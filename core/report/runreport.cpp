@@ -42,7 +42,7 @@ QString ratio(quint64 cycles, quint64 exits)
     return exits ? fixed(double(cycles) / double(exits), 0) : QStringLiteral("–");
 }
 
-QString row(std::initializer_list<QString> cells, bool header = false)
+QString row(const QStringList &cells, bool header = false)
 {
     const auto tag = header ? QStringLiteral("th") : QStringLiteral("td");
     QString html = QStringLiteral("<tr>");
@@ -112,16 +112,34 @@ QString spansTable(const ExitSeries &series)
     const auto spans = series.spans();
     if (spans.isEmpty())
         return QStringLiteral("<p>No spans: the run has no pair of start and end markers.</p>\n");
-    QString html = QStringLiteral("<table class=\"numbers\">\n");
-    html += row({QStringLiteral("Span"), QStringLiteral("Start (s)"), QStringLiteral("Duration (s)"), QStringLiteral("Exits"),
-                 QStringLiteral("Cycles"), QStringLiteral("Cycles/exit"), QStringLiteral("Read at")},
-                true);
+    const bool withReasons = !series.reasonPoints().isEmpty();
+    QString html = withReasons ? QStringLiteral("<p>Exit reasons: the largest three of those read between the samples "
+                                                "inside the span, as shares of what was read there.</p>\n")
+                               : QString();
+    html += QStringLiteral("<table class=\"numbers\">\n");
+    QStringList header{QStringLiteral("Span"), QStringLiteral("Start (s)"), QStringLiteral("Duration (s)"), QStringLiteral("Exits"),
+                       QStringLiteral("Cycles"), QStringLiteral("Cycles/exit"), QStringLiteral("Read at")};
+    if (withReasons)
+        header << QStringLiteral("Exit reasons");
+    html += row(header, true);
     for (const auto &span : spans) {
         const auto what = span.startText.isEmpty() ? QStringLiteral("%1 %2").arg(markerKindName(span.kind)).arg(span.id)
                                                    : span.startText;
-        html += row({esc(what), fixed(span.start, 3), fixed(span.end - span.start, 3), count(span.exits), count(span.cycles),
-                     ratio(span.cycles, span.exits),
-                     span.exact ? QStringLiteral("markers") : QStringLiteral("nearest samples")});
+        QStringList cells{esc(what), fixed(span.start, 3), fixed(span.end - span.start, 3), count(span.exits),
+                          count(span.cycles), ratio(span.cycles, span.exits),
+                          span.exact ? QStringLiteral("markers") : QStringLiteral("nearest samples")};
+        if (withReasons) {
+            const auto inside = series.summarize(span.start, span.end);
+            quint64 read = 0;
+            for (const auto &r : inside.reasons)
+                read += r.deltaExits;
+            QStringList top;
+            for (int i = 0; i < qMin(3, int(inside.reasons.size())) && read > 0; ++i)
+                top << QStringLiteral("%1 %2 %").arg(esc(ExitReasons::name(series.cpuVendor(), inside.reasons.at(i).reason)),
+                                                     fixed(100.0 * double(inside.reasons.at(i).deltaExits) / double(read), 1));
+            cells << (top.isEmpty() ? QStringLiteral("–") : top.join(QStringLiteral(", ")));
+        }
+        html += row(cells);
     }
     return html + QStringLiteral("</table>\n");
 }

@@ -736,6 +736,8 @@ private Q_SLOTS:
         QVERIFY(page.open(QIODevice::ReadOnly));
         const auto html = QString::fromUtf8(page.readAll());
         QVERIFY(html.contains(QStringLiteral("<td>HLT</td>")));
+        // The workload's reasons, read inside it: the fixture's split, half of them HLT.
+        QVERIFY2(html.contains(QStringLiteral("<td>HLT 50.0 %, IOIO 30.0 %, NPF 20.0 %</td>")), qPrintable(html));
         QVERIFY(html.contains(QStringLiteral("<td>%1</td>").arg(QLocale(QLocale::English).toString(qulonglong(window.series()->totalExits())))));
 
         // The same folder again: it is not empty now, so nothing is written and the error says why.
