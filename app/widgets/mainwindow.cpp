@@ -10,6 +10,7 @@
 #include "recording/recordingsession.h"
 #include "recording/sourcespec.h"
 #include "reasonmodel.h"
+#include "reasonplot.h"
 #include "runlistmodel.h"
 #include "report/runreport.h"
 #include "series/csvexporter.h"
@@ -146,8 +147,13 @@ MainWindow::MainWindow(QWidget *parent)
     reasonView->sortByColumn(ReasonModel::ExitsColumn, Qt::DescendingOrder);
     reasonView->verticalHeader()->hide();
     reasonView->setAlternatingRowColors(true);
+    // Below the table, the top reasons' rates over time, stacked.
+    m_reasonPlot = new ReasonPlot(reasonPanel);
+    auto reasonSplitter = new QSplitter(Qt::Vertical, reasonPanel);
+    reasonSplitter->addWidget(reasonView);
+    reasonSplitter->addWidget(m_reasonPlot);
     reasonLayout->addWidget(reasonFilter);
-    reasonLayout->addWidget(reasonView);
+    reasonLayout->addWidget(reasonSplitter);
     m_reasonDock = new QDockWidget(tr("Exit reasons"), this);
     m_reasonDock->setObjectName(QStringLiteral("reasons"));
     m_reasonDock->setWidget(reasonPanel);
@@ -528,6 +534,8 @@ void MainWindow::onRecordingEnded(qint64 runId, bool ok, const QString &message,
     if (showingLiveRun()) {
         m_plot->refreshNow();
         m_spans->setSpans(m_shown->spans());
+        m_reasonPlotAge.invalidate(); // the last readings, whatever the throttle skipped
+        updateReasons();
     }
     refreshRunList();
     updateStatus();
@@ -607,6 +615,12 @@ void MainWindow::updateReasons()
         return;
     const bool had = m_reasons->rowCount() > 0;
     m_reasons->update(*m_shown);
+    // The stack is rebuilt from every reading: while a run records, at most once a second.
+    const bool live = showingLiveRun() && m_session->isActive();
+    if (!live || !m_reasonPlotAge.isValid() || m_reasonPlotAge.elapsed() >= 1000) {
+        m_reasonPlotAge.start();
+        m_reasonPlot->setStack(ReasonStack::build(*m_shown), m_shown->cpuVendor());
+    }
     // The table comes into view when a run first shows reasons; closed by the user, it stays closed.
     if (!had && m_reasons->rowCount() > 0 && !m_reasonsShownOnce) {
         m_reasonsShownOnce = true;

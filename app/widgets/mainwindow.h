@@ -5,6 +5,7 @@
 #include "series/runcomparison.h"
 #include "store/runinfo.h"
 
+#include <QElapsedTimer>
 #include <QMainWindow>
 #include <QPointer>
 #include <QVector>
@@ -23,6 +24,7 @@ class QTableView;
 namespace ExitScope {
 
 class ComparisonView;
+class ReasonPlot;
 class ExitPlot;
 class WelcomePage;
 class ReasonModel;
@@ -159,6 +161,8 @@ private:
     QAction *m_writeReport = nullptr;
     QAction *m_compare = nullptr;
     QLabel *m_selection = nullptr;
+    ReasonPlot *m_reasonPlot = nullptr;
+    QElapsedTimer m_reasonPlotAge; // since the stacked reason plot was last rebuilt
     RunLoader *m_compareLoader;
     QVector<qint64> m_compareQueue;
     QVector<RunComparison::Entry> m_compareEntries;

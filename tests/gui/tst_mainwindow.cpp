@@ -673,6 +673,16 @@ private Q_SLOTS:
         QVERIFY2(std::abs(hltRate - 300000.0) < 3000.0, qPrintable(QString::number(hltRate)));
         QCOMPARE(model->index(2, ReasonModel::CyclesPerExitColumn).data(Qt::EditRole).toDouble(), 3.0 * shape.cyclesPerExit);
 
+        // The stacked plot below the table: one layer per reason, HLT at the bottom, and the top of
+        // the stack at the run's rate of 400,000 exits/s outside the workload.
+        auto reasonPlot = window.findChild<QCustomPlot *>(QStringLiteral("reasonPlot"));
+        QVERIFY(reasonPlot);
+        QCOMPARE(reasonPlot->graphCount(), 3);
+        QCOMPARE(reasonPlot->graph(0)->name(), QStringLiteral("HLT"));
+        const auto topLayer = reasonPlot->graph(2)->data();
+        QVERIFY(topLayer->size() > 100);
+        QVERIFY2(std::abs(topLayer->at(10)->value - 400000.0) < 1.0, qPrintable(QString::number(topLayer->at(10)->value)));
+
         // Sorting by another column, and the filter.
         view->sortByColumn(ReasonModel::CyclesPerExitColumn, Qt::DescendingOrder);
         QCOMPARE(model->index(0, ReasonModel::ReasonColumn).data().toString(), QStringLiteral("NPF"));
