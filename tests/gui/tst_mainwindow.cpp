@@ -119,6 +119,20 @@ private:
         return count;
     }
 
+    // Writes the fixture stream of that shape as NAME.exs, records it fast into the window's store
+    // NAME.sqlite (opened first when asked) and waits for the end. False, with the failure logged,
+    // if any step fails.
+    bool recordFixture(MainWindow &window, const TestFixture::StreamShape &shape, const QString &name, bool openStore = true)
+    {
+        const auto recording = m_dir.filePath(name + QStringLiteral(".exs"));
+        if (!TestFixture::writeStream(recording, TestFixture::makeStream(shape)))
+            return false;
+        if (openStore && !window.openStore(m_dir.filePath(name + QStringLiteral(".sqlite"))))
+            return false;
+        QSignalSpy ended(&window, &MainWindow::recordingEnded);
+        return window.record(SourceSpec::replay(recording, false)) && ended.wait(10000);
+    }
+
 private Q_SLOTS:
     void initTestCase()
     {
@@ -719,17 +733,13 @@ private Q_SLOTS:
     {
         TestFixture::StreamShape shape;
         shape.reasons = true;
-        const auto recording = m_dir.filePath(QStringLiteral("report.exs"));
-        QVERIFY(TestFixture::writeStream(recording, TestFixture::makeStream(shape)));
         MainWindow window;
         window.show();
         QVERIFY(window.openStore(m_dir.filePath(QStringLiteral("report.sqlite"))));
         auto writeReport = window.findChild<QAction *>(QStringLiteral("writeReport"));
         QVERIFY(writeReport);
         QVERIFY(!writeReport->isEnabled()); // nothing shown yet
-        QSignalSpy ended(&window, &MainWindow::recordingEnded);
-        QVERIFY(window.record(SourceSpec::replay(recording, false)));
-        QVERIFY(ended.wait(10000));
+        QVERIFY(recordFixture(window, shape, QStringLiteral("report"), false));
         QVERIFY(writeReport->isEnabled());
 
         auto prompts = new ScriptedPrompts;
@@ -767,16 +777,11 @@ private Q_SLOTS:
     {
         TestFixture::StreamShape shape;
         shape.reasons = true;
-        const auto recording = m_dir.filePath(QStringLiteral("measure.exs"));
-        QVERIFY(TestFixture::writeStream(recording, TestFixture::makeStream(shape)));
         MainWindow window;
         window.resize(1280, 800);
         window.show();
         QVERIFY(QTest::qWaitForWindowExposed(&window));
-        QVERIFY(window.openStore(m_dir.filePath(QStringLiteral("measure.sqlite"))));
-        QSignalSpy ended(&window, &MainWindow::recordingEnded);
-        QVERIFY(window.record(SourceSpec::replay(recording, false)));
-        QVERIFY(ended.wait(10000));
+        QVERIFY(recordFixture(window, shape, QStringLiteral("measure")));
         window.plot()->refreshNow();
 
         auto spanView = window.findChild<QTableView *>(QStringLiteral("spanView"));
@@ -821,18 +826,11 @@ private Q_SLOTS:
         TestFixture::StreamShape slower;
         TestFixture::StreamShape busier;
         busier.exitsPerSample = 6000;
-        const auto a = m_dir.filePath(QStringLiteral("compare-a.exs"));
-        const auto b = m_dir.filePath(QStringLiteral("compare-b.exs"));
-        QVERIFY(TestFixture::writeStream(a, TestFixture::makeStream(slower)));
-        QVERIFY(TestFixture::writeStream(b, TestFixture::makeStream(busier)));
         MainWindow window;
         window.show();
         QVERIFY(window.openStore(m_dir.filePath(QStringLiteral("compare.sqlite"))));
-        QSignalSpy ended(&window, &MainWindow::recordingEnded);
-        for (const auto &recording : {a, b}) {
-            QVERIFY(window.record(SourceSpec::replay(recording, false)));
-            QVERIFY(ended.wait(10000));
-        }
+        QVERIFY(recordFixture(window, slower, QStringLiteral("compare-a"), false));
+        QVERIFY(recordFixture(window, busier, QStringLiteral("compare-b"), false));
         auto compare = window.findChild<QAction *>(QStringLiteral("compareRuns"));
         auto runView = qobject_cast<QTableView *>(window.findChild<QDockWidget *>(QStringLiteral("runs"))->widget());
         QVERIFY(compare && runView);

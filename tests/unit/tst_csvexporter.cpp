@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
+#include "markerfactory.h"
 #include "series/csvexporter.h"
 #include "series/exitseries.h"
 
@@ -11,23 +12,14 @@ using namespace ExitScope;
 
 namespace {
 
+using TestFixture::makeMarker;
+
 constexpr quint64 Base = 1'000'000'000;
 constexpr quint64 Tenth = 100'000'000;
 
 const QString BootText = QStringLiteral("boot: kernel 2.31 s, userspace 0.84 s");
 const QString QuotedText = QStringLiteral("say \"hi\", then\r\na new line");
 const QString EndText = QStringLiteral("ok, \"fast\"\nreally");
-
-Marker makeMarker(quint64 seq, quint64 tNs, MarkerKind kind, quint32 span, const QString &text)
-{
-    Marker m;
-    m.seq = seq;
-    m.tNs = tNs;
-    m.kind = kind;
-    m.span = span;
-    m.text = text;
-    return m;
-}
 
 // A small series with one of everything the CSV has to express; the values are worked out by hand
 // in tst_exitseries.cpp's manner and checked again below.

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "protocol/exitreasons.h"
+#include "markerfactory.h"
 #include "series/exitseries.h"
 
 #include <QTest>
@@ -11,6 +12,13 @@ using namespace ExitScope;
 
 namespace {
 
+constexpr auto marker = &TestFixture::makeMarker;
+
+Marker markerWithCounters(quint64 seq, quint64 tNs, MarkerKind kind, quint32 span, quint32 exits, quint64 cycles)
+{
+    return TestFixture::makeMarkerWithCounters(seq, tNs, kind, span, QString(), exits, cycles);
+}
+
 constexpr quint64 Second = 1'000'000'000;
 
 Handshake session(quint64 id, quint64 periodNs, quint64 seq = 0)
@@ -21,26 +29,6 @@ Handshake session(quint64 id, quint64 periodNs, quint64 seq = 0)
     h.periodNs = periodNs;
     h.sourceKind = SourceKind::Synthetic;
     return h;
-}
-
-Marker marker(quint64 seq, quint64 tNs, MarkerKind kind, quint32 span, const QString &text)
-{
-    Marker m;
-    m.seq = seq;
-    m.tNs = tNs;
-    m.kind = kind;
-    m.span = span;
-    m.text = text;
-    return m;
-}
-
-Marker markerWithCounters(quint64 seq, quint64 tNs, MarkerKind kind, quint32 span, quint32 exits, quint64 cycles)
-{
-    auto m = marker(seq, tNs, kind, span, QString());
-    m.exits = exits;
-    m.cycles = cycles;
-    m.flags = Marker::CountersValid;
-    return m;
 }
 
 bool finiteAndNonNegative(double value)

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
+#include "markerfactory.h"
 #include "series/runcomparison.h"
 
 #include <QTest>
@@ -11,20 +12,6 @@ namespace {
 
 constexpr quint64 Base = 1'000'000'000;
 constexpr quint64 Tenth = 100'000'000;
-
-Marker spanMarker(quint64 seq, quint64 tNs, MarkerKind kind, quint32 span, const QString &text, quint32 exits, quint64 cycles)
-{
-    Marker m;
-    m.seq = seq;
-    m.tNs = tNs;
-    m.kind = kind;
-    m.span = span;
-    m.text = text;
-    m.flags = Marker::CountersValid;
-    m.exits = exits;
-    m.cycles = cycles;
-    return m;
-}
 
 // Ten samples 0.1 s apart with exitsPerSample exits of 10 cycles each. Spans (start text, first
 // sample, last sample, exits read at their markers): as listed. A boot marker at bootAt seconds
@@ -57,9 +44,9 @@ std::shared_ptr<const ExitSeries> makeSeries(quint32 exitsPerSample, const QVect
         quint32 id = 1;
         for (const auto &span : spans) {
             if (span.from == i)
-                s->appendMarker(spanMarker(seq++, t, MarkerKind::IoStart, id, span.text, exits, quint64(exits) * 10));
+                s->appendMarker(TestFixture::makeMarkerWithCounters(seq++, t, MarkerKind::IoStart, id, span.text, exits, quint64(exits) * 10));
             if (span.to == i)
-                s->appendMarker(spanMarker(seq++, t, MarkerKind::IoEnd, id, QStringLiteral("end"), exits, quint64(exits) * 10));
+                s->appendMarker(TestFixture::makeMarkerWithCounters(seq++, t, MarkerKind::IoEnd, id, QStringLiteral("end"), exits, quint64(exits) * 10));
             ++id;
         }
     }

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
+#include "markerfactory.h"
 #include "report/runreport.h"
 #include "series/csvexporter.h"
 #include "series/exitseries.h"
@@ -12,20 +13,12 @@ using namespace ExitScope;
 
 namespace {
 
+using TestFixture::makeMarker;
+using TestFixture::makeMarkerWithCounters;
+
 constexpr quint64 Base = 1'000'000'000;
 constexpr quint64 Tenth = 100'000'000;
 const QString Hostile = QStringLiteral("<script>alert(1)</script> & \"x\"");
-
-Marker makeMarker(quint64 seq, quint64 tNs, MarkerKind kind, quint32 span, const QString &text)
-{
-    Marker m;
-    m.seq = seq;
-    m.tNs = tNs;
-    m.kind = kind;
-    m.span = span;
-    m.text = text;
-    return m;
-}
 
 // 1,200 exits in 1 s at 25 cycles each; an I/O span of 400 exits read at its markers; CPUID sampled
 // with 300 exits and HLT with 100 after their first readings; a marker whose text is markup.
@@ -41,16 +34,8 @@ ExitSeries series(int extraMarkers = 0)
     s.append({2, Base, 1000, 50'000, 1});
     s.appendReason({3, Base, 0x72, 10, 1000}); // CPUID
     s.appendReason({4, Base, 0x78, 5, 500}); // HLT
-    auto start = makeMarker(5, Base + 2 * Tenth, MarkerKind::IoStart, 1, QStringLiteral("vda write 8 MiB"));
-    start.flags = Marker::CountersValid;
-    start.exits = 1100;
-    start.cycles = 52'500;
-    s.appendMarker(start);
-    auto end = makeMarker(6, Base + 6 * Tenth, MarkerKind::IoEnd, 1, QStringLiteral("done"));
-    end.flags = Marker::CountersValid;
-    end.exits = 1500;
-    end.cycles = 62'500;
-    s.appendMarker(end);
+    s.appendMarker(makeMarkerWithCounters(5, Base + 2 * Tenth, MarkerKind::IoStart, 1, QStringLiteral("vda write 8 MiB"), 1100, 52'500));
+    s.appendMarker(makeMarkerWithCounters(6, Base + 6 * Tenth, MarkerKind::IoEnd, 1, QStringLiteral("done"), 1500, 62'500));
     s.appendReason({7, Base + 9 * Tenth, 0x72, 310, 31'000});
     s.appendReason({8, Base + 9 * Tenth, 0x78, 105, 2'500});
     s.append({9, Base + 10 * Tenth, 2200, 80'000, 11});
