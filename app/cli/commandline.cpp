@@ -10,6 +10,7 @@
 #include "report/runreport.h"
 #include "series/csvexporter.h"
 #include "series/exitseries.h"
+#include "series/runcomparison.h"
 #include "store/outputguard.h"
 #include "store/runstore.h"
 
@@ -53,6 +54,8 @@ const char *const Description =
     "  runs              List the runs in the run database.\n"
     "  export RUN        Write a run as --csv, --reasons-csv, --png, --pdf and/or --report.\n"
     "  spans RUN         Print the exits and cycles of each workload, I/O burst and boot span.\n"
+    "  compare RUN RUN…  Print each span of two or more runs (repetitions) with the mean, standard\n"
+    "                    deviation, minimum and maximum of its exits, cycles/exit and duration.\n"
     "  rename RUN NAME   Rename a run.\n"
     "  delete RUN        Delete a run.\n"
     "  deploy            Put ExitScope's KVM modules and probe on the host of --connect (an SSH URI),\n"
@@ -298,6 +301,8 @@ int CommandLine::run(const QStringList &arguments)
         return exportRun();
     if (verb == QLatin1String("spans"))
         return listSpans();
+    if (verb == QLatin1String("compare"))
+        return compareRuns();
     if (verb == QLatin1String("rename"))
         return renameRun();
     if (verb == QLatin1String("delete"))
@@ -831,6 +836,54 @@ int CommandLine::listSpans()
                 .arg(span.cycles)
                 .arg(span.exact ? QStringLiteral("yes") : QStringLiteral("no"))
                 .arg(span.startText + (span.endText.isEmpty() ? QString() : QStringLiteral(" -> ") + span.endText)));
+    return Ok;
+}
+
+int CommandLine::compareRuns()
+{
+    if (m_positional.size() < 2)
+        return usageError(QStringLiteral("compare takes two or more run numbers"));
+    RunStore store;
+    if (const int status = openStore(store, true))
+        return status;
+    QVector<RunComparison::Entry> entries;
+    QStringList ids;
+    for (const auto &idText : std::as_const(m_positional)) {
+        auto series = std::make_shared<ExitSeries>();
+        qint64 runId = 0;
+        if (const int status = loadRun(store, idText, series.get(), &runId))
+            return status;
+        entries.append({QString::number(runId), series});
+        ids << QString::number(runId);
+    }
+    const RunComparison comparison(entries);
+    QString header = QStringLiteral("span\truns\texits_mean\texits_sd\texits_min\texits_max\tcycles_per_exit_mean\t"
+                                    "cycles_per_exit_sd\tduration_mean_s\tduration_sd_s");
+    for (const auto &id : std::as_const(ids))
+        header += QStringLiteral("\texits_run") + id;
+    out(header);
+    using Figure = RunComparison::Figure;
+    for (int row = 0; row < comparison.rows().size(); ++row) {
+        const auto exits = comparison.spread(row, Figure::Exits);
+        const auto cpe = comparison.spread(row, Figure::CyclesPerExit);
+        const auto duration = comparison.spread(row, Figure::Duration);
+        // Tabs and line breaks in a guest's span text would break the table.
+        auto line = QString(comparison.rows().at(row).label).replace(QRegularExpression(QStringLiteral("[\\t\\r\\n]")),
+                                                                     QStringLiteral(" "));
+        line += QStringLiteral("\t%1\t%2\t%3\t%4\t%5\t%6\t%7\t%8\t%9")
+                    .arg(exits.n)
+                    .arg(exits.mean, 0, 'f', 1)
+                    .arg(exits.sd, 0, 'f', 1)
+                    .arg(exits.min, 0, 'f', 0)
+                    .arg(exits.max, 0, 'f', 0)
+                    .arg(cpe.mean, 0, 'f', 1)
+                    .arg(cpe.sd, 0, 'f', 1)
+                    .arg(duration.mean, 0, 'f', 3)
+                    .arg(duration.sd, 0, 'f', 3);
+        for (const auto &f : comparison.rows().at(row).perRun)
+            line += QLatin1Char('\t') + (f.present ? QString::number(f.exits) : QString());
+        out(line);
+    }
     return Ok;
 }
 

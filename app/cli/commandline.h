@@ -35,6 +35,7 @@ private:
     int listRuns();
     int exportRun();
     int listSpans();
+    int compareRuns();
     int renameRun();
     int deleteRun();
 

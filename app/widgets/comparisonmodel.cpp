@@ -25,8 +25,22 @@ void ComparisonModel::setComparison(std::shared_ptr<const RunComparison> compari
     endResetModel();
 }
 
+int ComparisonModel::runColumns() const
+{
+    if (!m_comparison || m_comparison->runCount() == 0)
+        return 0;
+    return FirstRunColumns + (m_comparison->runCount() - 1) * LaterRunColumns;
+}
+
+int ComparisonModel::summaryColumn(Summary summary) const
+{
+    return 1 + runColumns() + int(summary);
+}
+
 int ComparisonModel::runOfColumn(int column) const
 {
+    if (column > runColumns())
+        return -1;
     if (column <= FirstRunColumns)
         return 0;
     return 1 + (column - 1 - FirstRunColumns) / LaterRunColumns;
@@ -52,7 +66,27 @@ int ComparisonModel::columnCount(const QModelIndex &parent) const
 {
     if (parent.isValid() || !m_comparison || m_comparison->runCount() == 0)
         return 0;
-    return 1 + FirstRunColumns + (m_comparison->runCount() - 1) * LaterRunColumns;
+    return 1 + runColumns() + (m_comparison->runCount() >= 2 ? int(SummaryCount) : 0);
+}
+
+QVariant ComparisonModel::summaryData(int row, Summary summary, int role) const
+{
+    using Figure = RunComparison::Figure;
+    const Figure figure = summary == CyclesPerExitSpread ? Figure::CyclesPerExit
+        : summary == DurationSpread                     ? Figure::Duration
+                                                        : Figure::Exits;
+    const auto spread = m_comparison->spread(row, figure);
+    if (spread.n == 0)
+        return role == Qt::DisplayRole ? QVariant(QStringLiteral("–")) : QVariant();
+    if (role == Qt::EditRole)
+        return summary == ExitsRange ? QVariant(spread.max - spread.min) : QVariant(spread.mean);
+    const QLocale locale;
+    const int decimals = figure == Figure::Duration ? 3 : 0;
+    if (summary == ExitsRange)
+        return QStringLiteral("%1 – %2").arg(locale.toString(spread.min, 'f', 0), locale.toString(spread.max, 'f', 0));
+    return QStringLiteral("%1 ± %2 (n=%3)")
+        .arg(locale.toString(spread.mean, 'f', decimals), locale.toString(spread.sd, 'f', decimals))
+        .arg(spread.n);
 }
 
 QVariant ComparisonModel::data(const QModelIndex &index, int role) const
@@ -65,6 +99,8 @@ QVariant ComparisonModel::data(const QModelIndex &index, int role) const
     if (role == Qt::TextAlignmentRole)
         return int(Qt::AlignRight | Qt::AlignVCenter);
     const int run = runOfColumn(index.column());
+    if (run < 0)
+        return summaryData(index.row(), Summary(index.column() - 1 - runColumns()), role);
     const auto &f = row.perRun.at(run);
     if (!f.present)
         return role == Qt::DisplayRole ? QVariant(QStringLiteral("–")) : QVariant();
@@ -100,6 +136,21 @@ QVariant ComparisonModel::headerData(int section, Qt::Orientation orientation, i
         return {};
     if (section == 0)
         return tr("Span");
+    if (runOfColumn(section) < 0) {
+        switch (Summary(section - 1 - runColumns())) {
+        case ExitsSpread:
+            return tr("Exits\nmean ± sd");
+        case ExitsRange:
+            return tr("Exits\nmin – max");
+        case CyclesPerExitSpread:
+            return tr("Cycles/exit\nmean ± sd");
+        case DurationSpread:
+            return tr("Duration (s)\nmean ± sd");
+        case SummaryCount:
+            break;
+        }
+        return {};
+    }
     const auto name = m_comparison->entry(runOfColumn(section)).name;
     switch (measureOfColumn(section)) {
     case ExitsMeasure:

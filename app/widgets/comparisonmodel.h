@@ -21,10 +21,14 @@ public:
 
     void setComparison(std::shared_ptr<const RunComparison> comparison);
 
-    // Which run and measure a column shows (column 0 is the span's name).
+    // With two runs or more, the last columns summarize each row over the runs that have it.
+    enum Summary { ExitsSpread, ExitsRange, CyclesPerExitSpread, DurationSpread, SummaryCount };
+
+    // Which run and measure a column shows (column 0 is the span's name); -1 for a summary column.
     int runOfColumn(int column) const;
     Measure measureOfColumn(int column) const;
     int column(int run, Measure measure) const;
+    int summaryColumn(Summary summary) const;
 
     int rowCount(const QModelIndex &parent = {}) const override;
     int columnCount(const QModelIndex &parent = {}) const override;
@@ -32,6 +36,9 @@ public:
     QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
 
 private:
+    int runColumns() const;
+    QVariant summaryData(int row, Summary summary, int role) const;
+
     std::shared_ptr<const RunComparison> m_comparison;
 };
 

@@ -3,6 +3,7 @@
 
 #include <QHash>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <optional>
@@ -92,6 +93,49 @@ bool RunComparison::hasAlignmentPoint(int run, Alignment alignment) const
 double RunComparison::offset(int run, Alignment alignment) const
 {
     return alignmentPoint(*m_entries.at(run).series, alignment).value_or(0.0);
+}
+
+RunComparison::Spread RunComparison::spread(const QVector<double> &values)
+{
+    Spread s;
+    s.n = int(values.size());
+    if (s.n == 0)
+        return s;
+    s.min = *std::min_element(values.begin(), values.end());
+    s.max = *std::max_element(values.begin(), values.end());
+    double sum = 0;
+    for (double v : values)
+        sum += v;
+    s.mean = sum / s.n;
+    if (s.n > 1) {
+        double squares = 0;
+        for (double v : values)
+            squares += (v - s.mean) * (v - s.mean);
+        s.sd = std::sqrt(squares / (s.n - 1));
+    }
+    return s;
+}
+
+RunComparison::Spread RunComparison::spread(int row, Figure figure) const
+{
+    QVector<double> values;
+    for (const auto &f : m_rows.at(row).perRun) {
+        if (!f.present)
+            continue;
+        switch (figure) {
+        case Figure::Exits:
+            values.append(double(f.exits));
+            break;
+        case Figure::CyclesPerExit:
+            if (f.exits > 0)
+                values.append(double(f.cycles) / double(f.exits));
+            break;
+        case Figure::Duration:
+            values.append(f.duration);
+            break;
+        }
+    }
+    return spread(values);
 }
 
 double RunComparison::percentDifference(double value, double reference)

@@ -61,6 +61,20 @@ public:
     // value relative to reference in percent; NaN when the reference is zero.
     static double percentDifference(double value, double reference);
 
+    // How a figure varies over the runs that have a row: what repetitions of one experiment are
+    // summarized by. sd is the sample standard deviation (n - 1 in the denominator), 0 for one value.
+    struct Spread
+    {
+        int n = 0;
+        double mean = 0;
+        double sd = 0;
+        double min = 0;
+        double max = 0;
+    };
+    static Spread spread(const QVector<double> &values);
+    enum class Figure { Exits, CyclesPerExit, Duration };
+    Spread spread(int row, Figure figure) const;
+
 private:
     QVector<Entry> m_entries;
     QVector<Row> m_rows;

@@ -170,6 +170,39 @@ private Q_SLOTS:
         QCOMPARE(QDir(folder).entryList(QDir::Files).size(), 4);
     }
 
+    // compare: spans of repetitions side by side with their spread; fewer than two runs is a usage error.
+    void compareSummarizesRuns()
+    {
+        const auto store = path(QStringLiteral("compare.sqlite"));
+        TestFixture::StreamShape shapes[2];
+        shapes[1].exitsPerSample = 6000;
+        for (int i = 0; i < 2; ++i) {
+            const auto recording = path(QStringLiteral("compare-%1.exs").arg(i));
+            QVERIFY(TestFixture::writeStream(recording, TestFixture::makeStream(shapes[i])));
+            QCOMPARE(cli({QStringLiteral("record"), QStringLiteral("--store"), store, QStringLiteral("--file"), recording}).code, 0);
+        }
+        auto r = cli({QStringLiteral("compare"), QStringLiteral("1"), QStringLiteral("2"), QStringLiteral("--store"), store});
+        QCOMPARE(r.code, 0);
+        const auto lines = r.out.split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+        QCOMPARE(lines.size(), 3); // header, the whole runs, the workload
+        QVERIFY(lines.at(0).startsWith(QStringLiteral("span\truns\texits_mean\texits_sd")));
+        QVERIFY(lines.at(0).endsWith(QStringLiteral("\texits_run1\texits_run2")));
+        // The workload, samples 50..100: 50 intervals of twice the exits per sample, 8,000 and 12,000.
+        const auto workload = lines.at(2).split(QLatin1Char('\t'));
+        QCOMPARE(workload.at(0), QStringLiteral("write 8"));
+        QCOMPARE(workload.at(1), QStringLiteral("2"));
+        QCOMPARE(workload.at(2), QStringLiteral("500000.0")); // mean of 400,000 and 600,000
+        QCOMPARE(workload.at(3), QStringLiteral("141421.4")); // sd: 200,000 / sqrt(2)
+        QCOMPARE(workload.at(10), QStringLiteral("400000"));
+        QCOMPARE(workload.at(11), QStringLiteral("600000"));
+
+        r = cli({QStringLiteral("compare"), QStringLiteral("1"), QStringLiteral("--store"), store});
+        QCOMPARE(r.code, 2);
+        QVERIFY(r.err.contains(QStringLiteral("compare takes two or more run numbers")));
+        r = cli({QStringLiteral("compare"), QStringLiteral("1"), QStringLiteral("9"), QStringLiteral("--store"), store});
+        QCOMPARE(r.code, 4);
+    }
+
     void helpAndVersion()
     {
         auto r = cli({QStringLiteral("--help")});

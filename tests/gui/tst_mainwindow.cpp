@@ -861,6 +861,14 @@ private Q_SLOTS:
         QCOMPARE(model->index(1, model->column(0, ComparisonModel::DurationMeasure)).data(Qt::EditRole).toDouble(),
                  model->index(1, model->column(1, ComparisonModel::DurationMeasure)).data(Qt::EditRole).toDouble());
 
+        // The last columns summarize the two runs: the workload's exits, 8,000 and 12,000 per
+        // sample over 50 samples, have a mean of 500,000.
+        const auto meanColumn = model->summaryColumn(ComparisonModel::ExitsSpread);
+        QCOMPARE(meanColumn, model->columnCount() - int(ComparisonModel::SummaryCount));
+        QCOMPARE(model->index(1, meanColumn).data(Qt::EditRole).toDouble(), 500000.0);
+        QVERIFY2(model->index(1, meanColumn).data().toString().endsWith(QStringLiteral("(n=2)")),
+                 qPrintable(model->index(1, meanColumn).data().toString()));
+
         // Aligned at the first spans: the workload starts at sample 50, half a second in.
         QCOMPARE(view->plot()->graph(0)->data()->at(0)->key, 0.0);
         auto align = view->findChild<QComboBox *>(QStringLiteral("comparisonAlignment"));

@@ -107,6 +107,34 @@ private Q_SLOTS:
         QCOMPARE(c.offset(1, RunComparison::Alignment::Boot), 0.0);
     }
 
+    // Repetitions summarized: the sample standard deviation of 2, 4, 4, 4, 5, 5, 7, 9 is
+    // sqrt(32 / 7); rows a run lacks are summarized over the runs that have them.
+    void spreadOverRuns()
+    {
+        const auto s = RunComparison::spread({2, 4, 4, 4, 5, 5, 7, 9});
+        QCOMPARE(s.n, 8);
+        QCOMPARE(s.mean, 5.0);
+        QVERIFY(std::abs(s.sd - std::sqrt(32.0 / 7.0)) < 1e-12);
+        QCOMPARE(s.min, 2.0);
+        QCOMPARE(s.max, 9.0);
+        QCOMPARE(RunComparison::spread({3}).sd, 0.0);
+        QCOMPARE(RunComparison::spread({}).n, 0);
+
+        const auto a = makeSeries(100, {{QStringLiteral("write 8"), 3, 5}}, -1);
+        const auto b = makeSeries(200, {{QStringLiteral("write 8"), 3, 5}}, -1);
+        const auto c = makeSeries(300, {}, -1);
+        const RunComparison comparison({{QStringLiteral("a"), a}, {QStringLiteral("b"), b}, {QStringLiteral("c"), c}});
+        const auto whole = comparison.spread(0, RunComparison::Figure::Exits);
+        QCOMPARE(whole.n, 3);
+        QCOMPARE(whole.mean, 1800.0); // 900, 1800, 2700
+        QCOMPARE(whole.sd, 900.0);
+        const auto write = comparison.spread(1, RunComparison::Figure::Exits);
+        QCOMPARE(write.n, 2);
+        QCOMPARE(write.mean, 300.0); // 200 and 400
+        QCOMPARE(comparison.spread(1, RunComparison::Figure::CyclesPerExit).mean, 10.0);
+        QCOMPARE(comparison.spread(1, RunComparison::Figure::CyclesPerExit).sd, 0.0);
+    }
+
     void percentDifference()
     {
         QCOMPARE(RunComparison::percentDifference(150, 100), 50.0);
