@@ -445,7 +445,8 @@ private Q_SLOTS:
         clock.start();
         host.cancelConnect();
         QCOMPARE(cancelled.size(), 1);
-        QVERIFY(clock.elapsed() < 1000);
+        // Far below the 30 s the wait would have lasted, with room for a loaded two-core machine.
+        QVERIFY2(clock.elapsed() < 10000, qPrintable(QString::number(clock.elapsed())));
         QVERIFY(!host.isConnecting());
         progress.clear();
 
