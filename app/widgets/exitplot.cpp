@@ -4,8 +4,10 @@
 #include "series/exitseries.h"
 #include "qcustomplot_wrapper.h"
 
+#include <QLocale>
 #include <QVBoxLayout>
 
+#include <cmath>
 #include <tuple>
 
 namespace ExitScope {
@@ -95,6 +97,19 @@ ExitPlot::ExitPlot(QWidget *parent)
         // Shift+drag measures a stretch instead of moving the view.
         m_plot->setSelectionRectMode(event->modifiers() & Qt::ShiftModifier ? QCP::srmCustom : QCP::srmNone);
     });
+    // The values under the pointer, in the rate plot's top right corner.
+    m_readout = new QCPItemText(m_plot);
+    m_readout->setLayer(QStringLiteral("legend")); // above the markers, and not one of them
+    m_readout->setClipToAxisRect(false);
+    m_readout->position->setType(QCPItemPosition::ptAxisRectRatio);
+    m_readout->position->setAxisRect(m_rateRect);
+    m_readout->position->setCoords(1, 0);
+    m_readout->setPositionAlignment(Qt::AlignRight | Qt::AlignTop);
+    m_readout->setPadding(QMargins(4, 2, 4, 2));
+    m_readout->setBrush(QColor(255, 255, 255, 220));
+    m_readout->setVisible(false);
+    m_plot->setMouseTracking(true);
+    connect(m_plot, &QCustomPlot::mouseMove, this, [this](QMouseEvent *event) { showReadoutAt(event->pos()); });
     connect(m_plot->selectionRect(), &QCPSelectionRect::accepted, this, [this](const QRect &rect) {
         auto time = m_rateRect->axis(QCPAxis::atBottom);
         const double from = time->pixelToCoord(rect.left());
@@ -138,7 +153,11 @@ void ExitPlot::setSeries(std::shared_ptr<const ExitSeries> series)
     m_series = std::move(series);
     m_rateGraph->data()->clear();
     m_cyclesGraph->data()->clear();
-    m_plot->clearItems();
+    // Marker items go; the readout stays.
+    for (int i = m_plot->itemCount() - 1; i >= 0; --i)
+        if (m_plot->item(i) != m_readout)
+            m_plot->removeItem(i);
+    m_readout->setVisible(false);
     m_highlight = nullptr;
     m_pointsShown = 0;
     m_markersShown = 0;
@@ -268,6 +287,37 @@ void ExitPlot::rescale()
     auto cyclesAxis = m_cyclesRect->axis(QCPAxis::atLeft);
     cyclesAxis->setRange(0, cyclesTop > 0 ? cyclesTop : 1);
     cyclesAxis->setLabel(m_cyclesRange.cutsOutliers() ? tr("cycles/exit (peaks cut)") : tr("cycles/exit"));
+}
+
+QString ExitPlot::readout() const
+{
+    return m_readout->visible() ? m_readout->text() : QString();
+}
+
+void ExitPlot::showReadoutAt(const QPoint &pixel)
+{
+    const bool over = m_series && !m_series->isEmpty()
+        && (m_rateRect->rect().contains(pixel) || m_cyclesRect->rect().contains(pixel));
+    const int index = over ? m_series->indexAt(m_rateRect->axis(QCPAxis::atBottom)->pixelToCoord(pixel.x())) : -1;
+    if (index < 0) {
+        if (m_readout->visible()) {
+            m_readout->setVisible(false);
+            m_plot->replot(QCustomPlot::rpQueuedReplot);
+        }
+        return;
+    }
+    const QLocale locale;
+    const double rate = m_series->exitsPerSecond(index);
+    const double cycles = m_series->cyclesPerExit(index);
+    const auto &point = m_series->at(index);
+    m_readout->setText(tr("%1 s: %2 exits/s, %3 cycles/exit (%4 exits in %5 ms)")
+                           .arg(locale.toString(point.t, 'f', 3),
+                                std::isnan(rate) ? QStringLiteral("–") : locale.toString(rate, 'f', 0),
+                                std::isnan(cycles) ? QStringLiteral("–") : locale.toString(cycles, 'f', 0),
+                                locale.toString(qulonglong(m_series->exitsInInterval(index))),
+                                locale.toString(point.interval * 1000, 'f', 1)));
+    m_readout->setVisible(true);
+    m_plot->replot(QCustomPlot::rpQueuedReplot);
 }
 
 void ExitPlot::highlight(double from, double to)

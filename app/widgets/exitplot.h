@@ -12,6 +12,7 @@
 class QCustomPlot;
 class QCPItemRect;
 class QCPTextElement;
+class QCPItemText;
 class QCPAxisRect;
 class QCPGraph;
 class QCPLayer;
@@ -51,6 +52,9 @@ public:
     void highlight(double from, double to);
     void clearHighlight();
     bool hasHighlight() const { return m_highlight != nullptr; }
+    // What the pointer is over: time, exits/s and cycles/exit of the interval there; empty when
+    // the pointer is off the data.
+    QString readout() const;
 
     bool savePng(const QString &path, int width, int height, QString *error = nullptr);
     bool savePdf(const QString &path, int width, int height, QString *error = nullptr);
@@ -71,6 +75,7 @@ private:
     bool appendNew();
     void addMarkerItems(int from);
     void rescale();
+    void showReadoutAt(const QPoint &pixel);
 
     QCustomPlot *m_plot;
     QCPAxisRect *m_rateRect;
@@ -80,6 +85,7 @@ private:
     QCPLayer *m_markerLayer;
     QCPItemRect *m_highlight = nullptr;
     QCPTextElement *m_title;
+    QCPItemText *m_readout;
     std::shared_ptr<const ExitSeries> m_series;
     QTimer m_replotTimer;
     // Running maxima, so that following live data never rescans the whole graph.

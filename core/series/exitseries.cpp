@@ -240,6 +240,13 @@ QVector<Span> ExitSeries::spans() const
     return result;
 }
 
+int ExitSeries::indexAt(double t) const
+{
+    const auto it = std::lower_bound(m_points.begin(), m_points.end(), t,
+                                     [](const SeriesPoint &p, double time) { return p.t < time; });
+    return it == m_points.end() ? -1 : int(it - m_points.begin());
+}
+
 RangeSummary ExitSeries::summarize(double from, double to) const
 {
     RangeSummary summary;

@@ -54,6 +54,8 @@ public:
     double cyclesPerExit(int index) const;
 
     QVector<Span> spans() const;
+    // The sample whose interval holds time t (the first sample at or after t), -1 if none.
+    int indexAt(double t) const;
     // The stretch between from and to (seconds on the run's axis), measured at the samples inside it.
     RangeSummary summarize(double from, double to) const;
     // Per exit reason sampled (leaf 0x4FFFFFFE), unwrapped like the totals, in reason order.

@@ -798,6 +798,18 @@ private Q_SLOTS:
         QVERIFY(window.plot()->hasHighlight());
         QVERIFY(!window.plot()->followLive());
 
+        // The pointer over the plot reads out the interval under it: inside the workload, twice the
+        // run's 400,000 exits/s (less the sampler's own, if an earlier test left that view option on).
+        const int readoutY = window.plot()->rateGraph()->valueAxis()->axisRect()->center().y();
+        QMouseEvent hover(QEvent::MouseMove, QPointF(time->coordToPixel(first + 0.7), readoutY),
+                          window.plot()->plot()->mapToGlobal(QPointF(time->coordToPixel(first + 0.7), readoutY)), Qt::NoButton,
+                          Qt::NoButton, Qt::NoModifier);
+        QApplication::sendEvent(window.plot()->plot(), &hover);
+        const double hoveredRate = window.series()->exitsPerSecond(window.series()->indexAt(first + 0.7));
+        QVERIFY(hoveredRate > 799000 && hoveredRate <= 800000);
+        QVERIFY2(window.plot()->readout().contains(QStringLiteral(": %1 exits/s").arg(QLocale().toString(hoveredRate, 'f', 0))),
+                 qPrintable(window.plot()->readout()));
+
         // Shift+drag from 0.6 to 0.8 s after the first sample, on the rate plot's own pixels.
         auto plot = window.plot()->plot();
         const int y = window.plot()->rateGraph()->valueAxis()->axisRect()->center().y();
