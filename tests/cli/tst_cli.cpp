@@ -10,6 +10,7 @@
 #include <QElapsedTimer>
 #include <QImage>
 #include <QProcess>
+#include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QDir>
 #include <QTest>
@@ -417,6 +418,23 @@ private Q_SLOTS:
         r = cli({QStringLiteral("export"), QStringLiteral("1"), QStringLiteral("--store"), store, QStringLiteral("--pdf"), pdf});
         QCOMPARE(r.code, 0);
         QVERIFY(QFileInfo(pdf).size() > 1000);
+        // What the PDF holds, read back by poppler (scripts/setup installs poppler-utils): one page of
+        // the export size, the title naming the run, the axes and the workload's label as text.
+        const auto tool = [](const QString &program, const QStringList &arguments) {
+            QProcess process;
+            process.start(program, arguments);
+            if (!process.waitForFinished(30000) || process.exitStatus() != QProcess::NormalExit || process.exitCode() != 0)
+                return QStringLiteral("FAILED: %1 %2 (is poppler-utils installed?)").arg(program, process.errorString());
+            return QString::fromUtf8(process.readAllStandardOutput());
+        };
+        const auto info = tool(QStringLiteral("pdfinfo"), {pdf});
+        QVERIFY2(info.contains(QRegularExpression(QStringLiteral("Pages:\\s+1\\n"))), qPrintable(info));
+        QVERIFY2(info.contains(QRegularExpression(QStringLiteral("Page size:\\s+1600 x 900 pts"))), qPrintable(info));
+        // The font sets "fi" as a ligature, which pdftotext gives back as one character.
+        const auto text = tool(QStringLiteral("pdftotext"), {pdf, QStringLiteral("-")}).replace(QChar(0xFB01), QStringLiteral("fi"));
+        for (const auto &expected : {QStringLiteral("Run 1: fixture, replayed"), QStringLiteral("exits/s"),
+                                     QStringLiteral("cycles/exit"), QStringLiteral("time (s)"), QStringLiteral("write 8")})
+            QVERIFY2(text.contains(expected), qPrintable(expected + QStringLiteral(" not in:\n") + text));
 
         r = cli({QStringLiteral("export"), QStringLiteral("9"), QStringLiteral("--store"), store, QStringLiteral("--csv"), csv});
         QCOMPARE(r.code, 4);
