@@ -698,6 +698,12 @@ private Q_SLOTS:
         QVERIFY(topLayer->size() > 100);
         QVERIFY2(std::abs(topLayer->at(10)->value - 400000.0) < 1.0, qPrintable(QString::number(topLayer->at(10)->value)));
 
+        // A picture of the dock, to check by eye: EXITSCOPE_REASONS_PNG=FILE tst_mainwindow reasonTableAddsUpAndFilters
+        if (const auto png = qEnvironmentVariable("EXITSCOPE_REASONS_PNG"); !png.isEmpty()) {
+            dock->resize(700, 700);
+            QVERIFY(dock->grab().save(png));
+        }
+
         // Sorting by another column, and the filter.
         view->sortByColumn(ReasonModel::CyclesPerExitColumn, Qt::DescendingOrder);
         QCOMPARE(model->index(0, ReasonModel::ReasonColumn).data().toString(), QStringLiteral("NPF"));
