@@ -150,6 +150,10 @@ mkdir -p results
 tar xf results.img -C results 2>/dev/null || fatal "L1 left no results (see $work/l1-console.log)"
 cd results || exit 1
 cat l1.log >&2
+# An L2 QEMU that had to be killed is a failure, whatever the results say.
+if grep -q 'still running after' l1.log; then
+    fail "an L2 guest's QEMU did not stop when it should have (above); see l2-*-console.log in $work/results"
+fi
 
 # --- judge -----------------------------------------------------------------------------------------------
 judge() { # FILE CHECKS...
