@@ -10,6 +10,11 @@ kvm_load() {
 	insmod "/modules/$set_name/kvm.ko" "$@" || return 1
 	insmod "/modules/$set_name/kvm-amd.ko" || { rmmod kvm; return 1; }
 	[ -c /dev/kvm ] || { echo "kvm_load: /dev/kvm did not appear" >&2; return 1; }
+	# Where their code lies goes to L1's status channel, to name the
+	# addresses of a stalled L1's vCPUs (lab/nested/l1-cpu-snapshot).
+	for m in kvm kvm_amd; do
+		echo "module $m $set_name $(cat /sys/module/$m/sections/.text 2>/dev/null)" >/dev/ttyS1
+	done
 	echo "EXITSCOPE-KVM-LOADED $set_name"
 }
 
