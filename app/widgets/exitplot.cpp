@@ -223,6 +223,22 @@ bool ExitPlot::appendNew()
     return true;
 }
 
+QString ExitPlot::bootCostText(const Span &span)
+{
+    const auto compact = [](double value) -> QString {
+        static const char *const prefixes[] = {"", " k", " M", " G", " T"};
+        int i = 0;
+        while (value >= 1000 && i < 4) {
+            value /= 1000;
+            ++i;
+        }
+        return QLocale().toString(value, 'f', i == 0 ? 0 : 1) + QLatin1String(prefixes[i]);
+    };
+    return tr("%1 exits, %2 cycles in %3 s")
+        .arg(compact(double(span.exits)), compact(double(span.cycles)),
+             QLocale().toString(span.end - span.start, 'f', 1));
+}
+
 void ExitPlot::addMarkerItems(int from)
 {
     const auto &markers = m_series->markers();
@@ -257,7 +273,17 @@ void ExitPlot::addMarkerItems(int from)
         label->setPositionAlignment(Qt::AlignLeft | Qt::AlignTop);
         label->setRotation(0);
         const auto text = m.marker.text.isEmpty() ? markerKindName(m.marker.kind) : m.marker.text;
-        label->setText(text.length() > 28 ? text.left(27) + QChar(0x2026) : text);
+        QString shown = text.length() > 28 ? text.left(27) + QChar(0x2026) : text;
+        // The headline question, what the boot cost, answered where the boot ends.
+        if (m.marker.kind == MarkerKind::Boot) {
+            for (const auto &span : m_series->spans()) {
+                if (span.kind == MarkerKind::Boot && span.end == m.t) {
+                    shown += QLatin1Char('\n') + bootCostText(span);
+                    break;
+                }
+            }
+        }
+        label->setText(shown);
         label->setColor(color);
         label->setFont(QFont(font().family(), 8));
     }

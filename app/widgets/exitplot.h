@@ -20,6 +20,7 @@ class QCPLayer;
 namespace ExitScope {
 
 class ExitSeries;
+struct Span;
 
 // Live plot of a run: exits per second above, cycles per exit below, on one time axis, with the
 // markers as labelled vertical lines on a layer of their own. New data is appended in batches and
@@ -65,6 +66,8 @@ public:
     int plottedPoints() const { return m_pointsShown; }
     int plottedMarkers() const { return m_markersShown; }
     QString markerLayerName() const;
+    // What a boot span cost, as the boot marker's label shows it: "1.2 M exits, 3.4 G cycles in 2.1 s".
+    static QString bootCostText(const Span &span);
 
 Q_SIGNALS:
     void followLiveChanged(bool follow);

@@ -43,6 +43,12 @@ QVariant SpanModel::data(const QModelIndex &index, int role) const
         return {};
     const auto &span = m_spans.at(index.row());
     if (role == Qt::ToolTipRole) {
+        if (span.kind == MarkerKind::Boot) {
+            return span.fromGuestStart
+                ? tr("From the guest's start, as the host reported it, to the boot marker.")
+                : tr("From the first sample of the guest's agent to the boot marker: what the boot cost "
+                     "before the agent started is not in this run.");
+        }
         return span.exact ? tr("Counters read at both markers: exact.")
                           : tr("A marker carried no counter reading; the nearest earlier sample was used.");
     }

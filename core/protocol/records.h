@@ -49,6 +49,20 @@ enum class MarkerKind : quint8 {
     HostEvent = 64,
 };
 
+// What a HostEvent marker reports, kept in its Marker::span (which host markers have no other use
+// for), so that analysis does not depend on the marker's translated text. Runs recorded before it was
+// kept carry Unknown.
+enum class HostEventCode : quint32 {
+    Unknown = 0,
+    GuestStarted = 1,
+    GuestShutDown = 2,
+    GuestStopped = 3,
+    GuestCrashed = 4,
+    GuestRebooted = 5,
+    GuestSuspended = 6,
+    GuestResumed = 7,
+};
+
 enum class SenderError : quint16 {
     LeafNotPresent = 1,
     WriteFailed = 2,

@@ -169,13 +169,14 @@ void Recorder::handshake(const Handshake &h)
     Q_EMIT handshakeReceived(h);
 }
 
-void Recorder::hostMarker(MarkerKind kind, const QString &text)
+void Recorder::hostMarker(MarkerKind kind, const QString &text, quint32 code)
 {
     if (!m_source)
         return;
     Marker m;
     m.kind = kind;
     m.text = text;
+    m.span = code;
     m.tNs = m_lastSenderNs;
     marker(m);
     Q_EMIT updated();

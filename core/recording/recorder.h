@@ -30,7 +30,8 @@ public:
     bool start(Source *source, RunInfo info);
     // Adds a marker of ExitScope's own (a host event) at the sender's latest time, stored and shown
     // like the sender's markers.
-    void hostMarker(MarkerKind kind, const QString &text);
+    // code: for a HostEvent, its HostEventCode (stored in the marker's span field).
+    void hostMarker(MarkerKind kind, const QString &text, quint32 code = 0);
     // Ends the recording; with a failure, the run is stored as failed with that reason.
     void stop(const QString &failure = {}, const QString &details = {});
     bool isRecording() const { return m_source != nullptr; }

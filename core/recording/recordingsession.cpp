@@ -164,7 +164,8 @@ void RecordingSession::watchGuest()
             m_guestSuspended = true;
         else if (event == DomainEvent::Resumed && !std::exchange(m_guestSuspended, false))
             return;
-        m_recorder->hostMarker(MarkerKind::HostEvent, tr("%1: %2").arg(domain, domainEventName(event)));
+        m_recorder->hostMarker(MarkerKind::HostEvent, tr("%1: %2").arg(domain, domainEventName(event)),
+                               hostEventCode(event));
         Q_EMIT guestEvent(event);
     });
     if (m_spec.bootGuest) {

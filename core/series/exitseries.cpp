@@ -192,16 +192,7 @@ QVector<Span> ExitSeries::spans() const
     QVector<Span> result;
     QHash<quint32, int> open; // span id -> index into m_markers
     const auto totalsAt = [this](const SeriesMarker &m, quint64 *exits, quint64 *cycles) {
-        if (m.hasTotals) {
-            *exits = m.exitsTotal;
-            *cycles = m.cyclesTotal;
-            return true;
-        }
-        // Without its own reading, the last sample before the marker is the best estimate.
-        const auto &p = m_points.at(qMax(0, m.sampleIndex));
-        *exits = p.exitsTotal;
-        *cycles = p.cyclesTotal;
-        return false;
+        return markerTotals(m, exits, cycles);
     };
     for (int i = 0; i < m_markers.size(); ++i) {
         const auto &m = m_markers.at(i);
@@ -234,10 +225,88 @@ QVector<Span> ExitSeries::spans() const
         s.cycles = c1 >= c0 ? c1 - c0 : 0;
         result.append(s);
     }
+    appendBootSpans(&result);
     // In the order they began, as a reader of the table expects: an I/O burst inside a workload ends
     // first but starts later.
     std::stable_sort(result.begin(), result.end(), [](const Span &a, const Span &b) { return a.start < b.start; });
     return result;
+}
+
+bool ExitSeries::markerTotals(const SeriesMarker &m, quint64 *exits, quint64 *cycles) const
+{
+    if (m.hasTotals) {
+        *exits = m.exitsTotal;
+        *cycles = m.cyclesTotal;
+        return true;
+    }
+    // Without its own reading, the last sample before the marker is the best estimate.
+    const auto &p = m_points.at(qMax(0, m.sampleIndex));
+    *exits = p.exitsTotal;
+    *cycles = p.cyclesTotal;
+    return false;
+}
+
+void ExitSeries::appendBootSpans(QVector<Span> *spans) const
+{
+    if (m_points.isEmpty())
+        return;
+    // Where the next boot began: the guest's start or reboot as the host reported it, else the first
+    // sample of the sender's session (a rebooted guest's agent starts a new one).
+    struct Origin
+    {
+        double t = 0;
+        quint64 exits = 0;
+        quint64 cycles = 0;
+        bool exact = false;
+        bool fromGuestStart = false;
+    };
+    const auto sessionStart = [this](int index) {
+        const auto &p = m_points.at(index);
+        return Origin{p.t, p.exitsTotal, p.cyclesTotal, true, false};
+    };
+    Origin origin = sessionStart(0);
+    bool haveOrigin = true; // false once a boot has used it, until the next start
+    int nextPoint = 1;
+    for (const auto &m : m_markers) {
+        // Sessions that began before this marker.
+        for (; nextPoint < m_points.size() && m_points.at(nextPoint).t <= m.t; ++nextPoint) {
+            if (m_points.at(nextPoint).flags & SeriesPoint::NewSession) {
+                if (!haveOrigin || !origin.fromGuestStart || origin.t < m_points.at(nextPoint - 1).t)
+                    origin = sessionStart(nextPoint);
+                haveOrigin = true;
+            }
+        }
+        const auto kind = m.marker.kind;
+        if (kind == MarkerKind::HostEvent) {
+            const auto code = HostEventCode(m.marker.span);
+            if (code == HostEventCode::GuestStarted || code == HostEventCode::GuestRebooted) {
+                Origin o;
+                o.t = m.t;
+                o.exact = markerTotals(m, &o.exits, &o.cycles) && m.sampleIndex >= 0;
+                o.fromGuestStart = true;
+                origin = o;
+                haveOrigin = true;
+            }
+            continue;
+        }
+        // A boot marker at the very start of the data has nothing before it to measure.
+        if (kind != MarkerKind::Boot || !haveOrigin || m.t <= origin.t)
+            continue;
+        Span s;
+        s.kind = MarkerKind::Boot;
+        s.startText = markerKindName(MarkerKind::Boot);
+        s.endText = m.marker.text;
+        s.start = origin.t;
+        s.end = m.t;
+        quint64 e1 = 0, c1 = 0;
+        s.exact = markerTotals(m, &e1, &c1) && origin.exact;
+        s.exits = e1 >= origin.exits ? e1 - origin.exits : 0;
+        s.cycles = c1 >= origin.cycles ? c1 - origin.cycles : 0;
+        s.fromGuestStart = origin.fromGuestStart;
+        spans->append(s);
+        // One boot per start: a second boot marker without a new start has no span of its own.
+        haveOrigin = false;
+    }
 }
 
 int ExitSeries::indexAt(double t) const

@@ -53,6 +53,7 @@ public:
     double exitsPerSecond(int index) const;
     double cyclesPerExit(int index) const;
 
+    // The marked spans and, for each boot marker, the boot span leading to it, in order of start.
     QVector<Span> spans() const;
     // The sample whose interval holds time t (the first sample at or after t), -1 if none.
     int indexAt(double t) const;
@@ -71,6 +72,9 @@ public:
 
 private:
     double placeOnAxis(quint64 tNs);
+    // A marker's own counter reading if it has one (true), else the last sample's before it.
+    bool markerTotals(const SeriesMarker &m, quint64 *exits, quint64 *cycles) const;
+    void appendBootSpans(QVector<Span> *spans) const;
 
     QVector<SeriesPoint> m_points;
     QVector<SeriesMarker> m_markers;

@@ -28,12 +28,12 @@ std::optional<double> alignmentPoint(const ExitSeries &series, RunComparison::Al
             if (m.marker.kind == MarkerKind::Boot)
                 return m.t;
         return std::nullopt;
-    case RunComparison::Alignment::FirstSpan: {
-        const auto spans = series.spans();
-        if (spans.isEmpty())
-            return std::nullopt;
-        return spans.first().start;
-    }
+    case RunComparison::Alignment::FirstSpan:
+        // The first marked span: a boot span starts where the run does.
+        for (const auto &span : series.spans())
+            if (span.kind != MarkerKind::Boot)
+                return span.start;
+        return std::nullopt;
     }
     return std::nullopt;
 }

@@ -102,6 +102,10 @@ struct Span
     quint64 exits = 0;
     quint64 cycles = 0;
     bool exact = false; // both ends carried counters; otherwise the nearest samples were used
+    // A boot span (kind Boot) runs to a boot marker from where the guest started: its start event
+    // from the host, or the first sample of the guest's session when none was recorded. Exits before
+    // the first sample are not in the run, so one that starts before it is never exact.
+    bool fromGuestStart = false;
 };
 
 } // namespace ExitScope

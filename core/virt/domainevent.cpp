@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "virt/domainevent.h"
 
+#include "protocol/records.h"
+
 #include <QCoreApplication>
 
 #include <libvirt/libvirt.h>
@@ -26,6 +28,28 @@ QString domainEventName(DomainEvent event)
         return QCoreApplication::translate("DomainEvent", "resumed");
     }
     return {};
+}
+
+quint32 hostEventCode(DomainEvent event)
+{
+    const auto code = [](HostEventCode c) { return quint32(c); };
+    switch (event) {
+    case DomainEvent::Started:
+        return code(HostEventCode::GuestStarted);
+    case DomainEvent::ShutDown:
+        return code(HostEventCode::GuestShutDown);
+    case DomainEvent::Stopped:
+        return code(HostEventCode::GuestStopped);
+    case DomainEvent::Crashed:
+        return code(HostEventCode::GuestCrashed);
+    case DomainEvent::Rebooted:
+        return code(HostEventCode::GuestRebooted);
+    case DomainEvent::Suspended:
+        return code(HostEventCode::GuestSuspended);
+    case DomainEvent::Resumed:
+        return code(HostEventCode::GuestResumed);
+    }
+    return code(HostEventCode::Unknown);
 }
 
 std::optional<DomainEvent> domainEventFromLibvirt(int event, int detail)

@@ -22,6 +22,8 @@ enum class DomainEvent {
 
 // For markers and logs, translated.
 QString domainEventName(DomainEvent event);
+// The code a recording keeps for it (HostEventCode, protocol/records.h).
+quint32 hostEventCode(DomainEvent event);
 
 // libvirt's VIR_DOMAIN_EVENT_* and its detail; nothing for events that start or end no run
 // (defined, undefined, shutdown begun).

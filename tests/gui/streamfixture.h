@@ -18,6 +18,8 @@ struct StreamShape
     // Also per-reason readings after every sample (SVM numbering): HLT, IOIO and NPF take 50, 30
     // and 20 % of every interval's exits, so that they add up to the total exactly.
     bool reasons = false;
+    // The boot marker comes just before this sample (0: with the first, so that it measures nothing).
+    int bootAtSample = 0;
 };
 
 constexpr quint32 FixtureReasons[] = {0x78, 0x7b, 0x400};
@@ -44,7 +46,7 @@ inline QByteArray makeStream(const StreamShape &shape = {})
     quint64 reasonCycles[] = {10'000'000, 20'000'000, 30'000'000};
     for (int i = 0; i < shape.samples; ++i) {
         const quint64 t = 5'000'000'000ULL + quint64(i) * shape.periodNs;
-        if (i == 0) {
+        if (i == shape.bootAtSample) {
             Marker boot;
             boot.seq = seq++;
             boot.tNs = t;

@@ -134,6 +134,46 @@ private:
     }
 
 private Q_SLOTS:
+    // The boot's cost on screen: a boot span in the span table from the first sample to the boot
+    // marker, and the marker's label carrying its exits and cycles.
+    void bootMarkerShowsWhatTheBootCost()
+    {
+        MainWindow window;
+        TestFixture::StreamShape shape;
+        shape.bootAtSample = 20;
+        QVERIFY(recordFixture(window, shape, QStringLiteral("boot-cost")));
+        // The marker has no reading of its own: up to sample 19, 19 intervals of 4,000 exits at 1,500
+        // cycles each.
+        const auto spans = window.series()->spans();
+        QCOMPARE(spans.size(), 2);
+        const auto &boot = spans.first();
+        QCOMPARE(boot.kind, MarkerKind::Boot);
+        QCOMPARE(boot.exits, quint64(19 * 4000));
+        QCOMPARE(boot.cycles, quint64(19 * 4000 * 1500));
+        QVERIFY(!boot.fromGuestStart);
+
+        auto spanView = window.findChild<QTableView *>(QStringLiteral("spanView"));
+        QVERIFY(spanView);
+        QCOMPARE(spanView->model()->rowCount(), 2);
+        QCOMPARE(spanView->model()->index(0, 0).data().toString(),
+                 markerKindName(MarkerKind::Boot) + QStringLiteral(" → boot: uptime 5.0 s"));
+        QVERIFY(spanView->model()->index(0, 0).data(Qt::ToolTipRole).toString().contains(QStringLiteral("first sample")));
+
+        auto plot = window.plot();
+        QStringList labels;
+        for (int i = 0; i < plot->plot()->itemCount(); ++i) {
+            if (auto label = qobject_cast<QCPItemText *>(plot->plot()->item(i));
+                label && label->layer()->name() == plot->markerLayerName())
+                labels.append(label->text());
+        }
+        const QString cost = ExitPlot::bootCostText(boot);
+        QCOMPARE(cost, QStringLiteral("%1 exits, %2 cycles in %3 s")
+                           .arg(QLocale().toString(76.0, 'f', 1) + QStringLiteral(" k"),
+                                QLocale().toString(114.0, 'f', 1) + QStringLiteral(" M"),
+                                QLocale().toString(0.2, 'f', 1)));
+        QVERIFY2(labels.contains(QStringLiteral("boot: uptime 5.0 s\n") + cost), qPrintable(labels.join(QLatin1Char('|'))));
+    }
+
     void initTestCase()
     {
         QSettings().clear(); // every run starts from no settings (the test has a configuration folder of its own)

@@ -409,6 +409,60 @@ private Q_SLOTS:
         QCOMPARE(io.endText, QStringLiteral("ok 12 MiB/s"));
     }
 
+    // What a boot cost: from the first sample to the first boot marker; a repeated boot marker adds
+    // nothing; after a reboot the host reported, from that report to the next boot marker.
+    void bootSpansRunFromTheGuestsStartToEachBootMarker()
+    {
+        ExitSeries series;
+        series.beginSession(session(1, Second));
+        series.append({1, 1 * Second, 1'000, 10'000, 0}); // t 0
+        series.append({2, 2 * Second, 3'000, 50'000, 0}); // t 1: totals 2,000 / 40,000
+        series.appendMarker(TestFixture::makeMarkerWithCounters(3, 2 * Second + Second / 2, MarkerKind::Boot, 0,
+                                                                QStringLiteral("boot: uptime 1.5 s"), 4'000, 60'000));
+        series.appendMarker(marker(4, 3 * Second, MarkerKind::Boot, 0, QStringLiteral("boot again")));
+        // Older runs carry no code: such a host marker starts nothing.
+        series.appendMarker(marker(5, 3 * Second, MarkerKind::HostEvent, 0, QStringLiteral("vm: something")));
+        series.appendMarker(marker(6, 3 * Second + Second / 2, MarkerKind::HostEvent,
+                                   quint32(HostEventCode::GuestRebooted), QStringLiteral("vm: rebooted")));
+        series.beginSession(session(2, Second));
+        series.append({1, 4 * Second, 5'000, 70'000, 0}); // t 3, new session
+        series.appendMarker(TestFixture::makeMarkerWithCounters(2, 5 * Second, MarkerKind::Boot, 0,
+                                                                QStringLiteral("boot: uptime 1.0 s"), 9'000, 100'000));
+        QVERIFY(series.at(2).flags & SeriesPoint::NewSession);
+
+        const auto spans = series.spans();
+        QCOMPARE(spans.size(), 2);
+        const auto &first = spans.at(0);
+        QCOMPARE(first.kind, MarkerKind::Boot);
+        QCOMPARE(first.start, 0.0);
+        QCOMPARE(first.end, 1.5);
+        QCOMPARE(first.exits, quint64(4'000 - 1'000));
+        QCOMPARE(first.cycles, quint64(60'000 - 10'000));
+        QVERIFY(first.exact);
+        QVERIFY(!first.fromGuestStart);
+        QCOMPARE(first.endText, QStringLiteral("boot: uptime 1.5 s"));
+
+        // From the host's report (no reading of its own: the sample before it, totals 2,000 and
+        // 40,000) to the marker (raw 9,000 and 100,000: totals 8,000 and 90,000).
+        const auto &second = spans.at(1);
+        QCOMPARE(second.start, 2.5);
+        QCOMPARE(second.end, 4.0);
+        QCOMPARE(second.exits, quint64(8'000 - 2'000));
+        QCOMPARE(second.cycles, quint64(90'000 - 40'000));
+        QVERIFY(!second.exact);
+        QVERIFY(second.fromGuestStart);
+    }
+
+    // A boot marker that arrives with the first sample has nothing before it to measure.
+    void noBootSpanWithoutDataBeforeTheMarker()
+    {
+        ExitSeries series;
+        series.append({1, 1 * Second, 1'000, 10'000, 0});
+        series.appendMarker(marker(2, 1 * Second, MarkerKind::Boot, 0, QStringLiteral("boot")));
+        series.append({3, 2 * Second, 2'000, 20'000, 0});
+        QVERIFY(series.spans().isEmpty());
+    }
+
     void clearStartsOver()
     {
         ExitSeries series;
