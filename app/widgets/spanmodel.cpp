@@ -44,6 +44,10 @@ QVariant SpanModel::data(const QModelIndex &index, int role) const
     const auto &span = m_spans.at(index.row());
     if (role == Qt::ToolTipRole) {
         if (span.kind == MarkerKind::Boot) {
+            if (span.fromGuestStart && !span.exact) {
+                return tr("From the guest's start, as the host reported it, to the boot marker; exits and "
+                          "cycles from the last reading before the start (or the first one after it) on.");
+            }
             return span.fromGuestStart
                 ? tr("From the guest's start, as the host reported it, to the boot marker.")
                 : tr("From the first sample of the guest's agent to the boot marker: what the boot cost "

@@ -259,10 +259,11 @@ void ExitSeries::appendBootSpans(QVector<Span> *spans) const
         quint64 cycles = 0;
         bool exact = false;
         bool fromGuestStart = false;
+        int reading = 0; // the sample whose totals it uses
     };
     const auto sessionStart = [this](int index) {
         const auto &p = m_points.at(index);
-        return Origin{p.t, p.exitsTotal, p.cyclesTotal, true, false};
+        return Origin{p.t, p.exitsTotal, p.cyclesTotal, true, false, index};
     };
     Origin origin = sessionStart(0);
     bool haveOrigin = true; // false once a boot has used it, until the next start
@@ -284,13 +285,19 @@ void ExitSeries::appendBootSpans(QVector<Span> *spans) const
                 o.t = m.t;
                 o.exact = markerTotals(m, &o.exits, &o.cycles) && m.sampleIndex >= 0;
                 o.fromGuestStart = true;
+                o.reading = qMax(0, m.sampleIndex);
                 origin = o;
                 haveOrigin = true;
             }
             continue;
         }
-        // A boot marker at the very start of the data has nothing before it to measure.
-        if (kind != MarkerKind::Boot || !haveOrigin || m.t <= origin.t)
+        if (kind != MarkerKind::Boot || !haveOrigin)
+            continue;
+        // Only a reading after the origin's measures anything: a boot marker with no reading of its
+        // own and no sample since the origin's (an agent that starts as the boot ends says so before
+        // its first sample) would show a boot that cost nothing.
+        const bool measured = m.hasTotals ? m.sampleIndex >= origin.reading : m.sampleIndex > origin.reading;
+        if (!measured || m.t <= origin.t)
             continue;
         Span s;
         s.kind = MarkerKind::Boot;

@@ -397,6 +397,12 @@ session-boot)
     grep -q '^marker,.*,from-the-session' "$work/boot.csv" || fail "the marker sent to the agent is not in the run"
     grep -q "^marker,.*,host-event,.*$domain: started" "$work/boot.csv" \
         || fail "libvirt's event of the guest's start is not a marker in the run"
+    # The agent starts as the boot ends and says so before its first reading: nothing in the run
+    # measured the boot, and no boot span may claim it cost nothing.
+    spans=$("$cli" spans --store "$store" 1)
+    echo "$spans"
+    awk -F'\t' '$6 ~ /^boot -> / && ($3 == 0 || $4 == 0) { bad = 1 } END { exit bad }' <<<"$spans" \
+        || fail "a boot span with no exits or cycles: a boot that was not measured"
     ;;
 
 session-rejoin)

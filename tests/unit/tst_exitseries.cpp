@@ -463,6 +463,19 @@ private Q_SLOTS:
         QVERIFY(series.spans().isEmpty());
     }
 
+    // As on the lab: the host reports the start, the agent's boot marker comes before its first
+    // sample. Nothing read the counters between the two, so there is no boot span.
+    void noBootSpanWithoutAReadingSinceTheStart()
+    {
+        ExitSeries series;
+        series.appendMarker(marker(1, 0, MarkerKind::HostEvent, quint32(HostEventCode::GuestStarted),
+                                   QStringLiteral("vm: started")));
+        series.appendMarker(marker(2, 9 * Second, MarkerKind::Boot, 0, QStringLiteral("boot: uptime 9.0 s")));
+        series.append({3, 9 * Second + 1, 1'000, 10'000, 0});
+        series.append({4, 10 * Second, 2'000, 20'000, 0});
+        QVERIFY(series.spans().isEmpty());
+    }
+
     void clearStartsOver()
     {
         ExitSeries series;
