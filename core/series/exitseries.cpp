@@ -191,9 +191,6 @@ QVector<Span> ExitSeries::spans() const
 {
     QVector<Span> result;
     QHash<quint32, int> open; // span id -> index into m_markers
-    const auto totalsAt = [this](const SeriesMarker &m, quint64 *exits, quint64 *cycles) {
-        return markerTotals(m, exits, cycles);
-    };
     for (int i = 0; i < m_markers.size(); ++i) {
         const auto &m = m_markers.at(i);
         const auto kind = m.marker.kind;
@@ -218,8 +215,8 @@ QVector<Span> ExitSeries::spans() const
         s.start = start.t;
         s.end = m.t;
         quint64 e0 = 0, c0 = 0, e1 = 0, c1 = 0;
-        const bool exactStart = totalsAt(start, &e0, &c0);
-        const bool exactEnd = totalsAt(m, &e1, &c1);
+        const bool exactStart = markerTotals(start, &e0, &c0);
+        const bool exactEnd = markerTotals(m, &e1, &c1);
         s.exact = exactStart && exactEnd;
         s.exits = e1 >= e0 ? e1 - e0 : 0;
         s.cycles = c1 >= c0 ? c1 - c0 : 0;
