@@ -147,7 +147,7 @@ for attempt in 1 2; do
     timeout "$timeout" nice -n 5 qemu-system-x86_64 -accel tcg,thread=multi -cpu qemu64,+svm,+npt -smp 2 -m 2048 \
         -nodefaults -no-user-config -display none -vga none -no-reboot \
         -kernel "$vmlinuz" -initrd l1-initrd.img \
-        -append "console=ttyS0 quiet panic=-1 nokaslr unknown_nmi_panic panic_print=0x40 exitscope.seconds=$seconds" \
+        -append "console=ttyS0 quiet panic=-1 $("$src_root/lab/nested/watch-l1" --kernel-args) exitscope.seconds=$seconds" \
         -drive file=results.img,format=raw,if=virtio \
         -serial file:l1-console.log -serial file:l1-status.log -qmp unix:l1-qmp,server=on,wait=off &
     qpid=$!
