@@ -336,7 +336,8 @@ static void handle_command(char *line)
 	}
 	if (w == 0) {
 		emit_error(ES_ERR_COMMAND_REJECTED, "unknown command '%.64s'; commands: hello, rate HZ, mark TEXT, "
-				   "write MIB, read MIB, cpu SECONDS, idle SECONDS", line);
+				   "write MIB, read MIB, write-buffered MIB, read-buffered MIB, cpu SECONDS, "
+				   "idle SECONDS, cpuid COUNT", line);
 		return;
 	}
 	if (!abi.present && !opt.no_discovery) {
@@ -449,7 +450,8 @@ static void usage(FILE *f)
 		"                       without it); the counters are trusted as they are\n"
 		"  -h, --help           this text\n"
 		"Commands from the host (one per line on the port, or on standard input with -o -):\n"
-		"  hello, rate HZ, mark TEXT, write MIB, read MIB, cpu SECONDS, idle SECONDS\n",
+		"  hello, rate HZ, mark TEXT, write MIB, read MIB, write-buffered MIB, read-buffered MIB,\n"
+		"  cpu SECONDS, idle SECONDS, cpuid COUNT\n",
 		MAX_REASONS);
 }
 

@@ -16,6 +16,7 @@
 
 #define MAX_MIB 65536
 #define MAX_SECONDS 3600
+#define MAX_CPUIDS 100000000
 #define CHUNK (1024 * 1024)
 
 int workload_parse(const char *line, enum workload_kind *kind, double *amount, char *why, size_t whylen)
@@ -27,8 +28,11 @@ int workload_parse(const char *line, enum workload_kind *kind, double *amount, c
 	} table[] = {
 		{ "write", WORKLOAD_WRITE, MAX_MIB },
 		{ "read", WORKLOAD_READ, MAX_MIB },
+		{ "write-buffered", WORKLOAD_WRITE_BUFFERED, MAX_MIB },
+		{ "read-buffered", WORKLOAD_READ_BUFFERED, MAX_MIB },
 		{ "cpu", WORKLOAD_CPU, MAX_SECONDS },
 		{ "idle", WORKLOAD_IDLE, MAX_SECONDS },
+		{ "cpuid", WORKLOAD_CPUID, MAX_CPUIDS },
 	};
 
 	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
@@ -42,11 +46,14 @@ int workload_parse(const char *line, enum workload_kind *kind, double *amount, c
 		*amount = strtod(line + n, &end);
 		while (*end == ' ')
 			end++;
-		bool whole = *kind == WORKLOAD_WRITE || *kind == WORKLOAD_READ;
+		bool seconds = *kind == WORKLOAD_CPU || *kind == WORKLOAD_IDLE;
 		if (line[n] == '\0' || errno || *end != '\0' || !(*amount > 0) || *amount > table[i].max ||
-		    (whole && *amount != (double)(long)*amount)) {
-			snprintf(why, whylen, "%s: expected %s between 1 and %.0f", line,
-				 whole ? "a whole number of MiB" : "a number of seconds", table[i].max);
+		    (!seconds && *amount != (double)(long)*amount)) {
+			const char *unit = seconds ? "a number of seconds" : "a whole number of MiB";
+
+			if (*kind == WORKLOAD_CPUID)
+				unit = "a whole number of CPUIDs";
+			snprintf(why, whylen, "%s: expected %s between 1 and %.0f", line, unit, table[i].max);
 			return -1;
 		}
 		return 1;
@@ -81,7 +88,7 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Writes mib MiB with O_DIRECT and fsyncs; returns 0 or errno, with what failed in *what. */
+/* Writes mib MiB and fsyncs; returns 0 or errno, with what failed in *what. */
 static int write_file(int fd, void *buf, long mib, const char **what)
 {
 	for (long i = 0; i < mib; i++) {
@@ -106,27 +113,34 @@ static int write_file(int fd, void *buf, long mib, const char **what)
  * planted file or link makes the open fail instead of being followed) and
  * unlinked at once. Returns the descriptor, or -1 with errno.
  */
-static int open_scratch(const char *dir, char *shown, size_t shown_size)
+static int open_scratch(const char *dir, bool direct, char *shown, size_t shown_size)
 {
+	int flags = O_RDWR | O_CLOEXEC | (direct ? O_DIRECT : 0);
 	uint64_t nonce = 0;
 	char path[4096];
 	int file;
 
 	snprintf(shown, shown_size, "an unnamed file in %s", dir);
-	file = open(dir, O_TMPFILE | O_RDWR | O_DIRECT | O_CLOEXEC, 0600);
+	file = open(dir, O_TMPFILE | flags, 0600);
 	if (file >= 0 || (errno != EOPNOTSUPP && errno != EISDIR))
 		return file;
 	if (getrandom(&nonce, sizeof(nonce), GRND_NONBLOCK) != sizeof(nonce))
 		nonce = (uint64_t)getpid() << 32 ^ (uint64_t)time(NULL);
 	snprintf(path, sizeof(path), "%s/.exitscope-workload.%016llx", dir, (unsigned long long)nonce);
-	file = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_DIRECT | O_CLOEXEC, 0600);
+	file = open(path, O_CREAT | O_EXCL | O_NOFOLLOW | flags, 0600);
 	if (file >= 0)
 		unlink(path);
 	snprintf(shown, shown_size, "%s", path);
 	return file;
 }
 
-static void disk_workload(bool reading, long mib, const char *dir, int fd)
+/*
+ * With direct, every chunk goes to the disk with O_DIRECT. Buffered, writes
+ * go through the page cache and the fsync takes them to the disk (framed
+ * with the write); a buffered read first evicts the file's pages, so that it
+ * reads from the disk through the page cache rather than from memory.
+ */
+static void disk_workload(bool reading, bool direct, long mib, const char *dir, int fd)
 {
 	char path[4096];
 	void *buf;
@@ -139,7 +153,7 @@ static void disk_workload(bool reading, long mib, const char *dir, int fd)
 		report(fd, "failed: out of memory");
 		return;
 	}
-	file = open_scratch(dir, path, sizeof(path));
+	file = open_scratch(dir, direct, path, sizeof(path));
 	if (file < 0) {
 		err = errno;
 		report(fd, "start");
@@ -159,6 +173,10 @@ static void disk_workload(bool reading, long mib, const char *dir, int fd)
 		t1 = now_s();
 	} else {
 		err = write_file(file, buf, mib, &what);
+		if (!err && !direct) {
+			err = posix_fadvise(file, 0, 0, POSIX_FADV_DONTNEED);
+			what = "posix_fadvise";
+		}
 		report(fd, "start");
 		t0 = now_s();
 		if (!err && lseek(file, 0, SEEK_SET) != 0) {
@@ -187,8 +205,26 @@ void workload_run(enum workload_kind kind, double amount, const char *scratch_di
 	switch (kind) {
 	case WORKLOAD_WRITE:
 	case WORKLOAD_READ:
-		disk_workload(kind == WORKLOAD_READ, (long)amount, scratch_dir, fd);
+	case WORKLOAD_WRITE_BUFFERED:
+	case WORKLOAD_READ_BUFFERED:
+		disk_workload(kind == WORKLOAD_READ || kind == WORKLOAD_READ_BUFFERED,
+			      kind == WORKLOAD_WRITE || kind == WORKLOAD_READ, (long)amount, scratch_dir, fd);
 		return;
+	case WORKLOAD_CPUID: {
+		/* Leaf 0 exits to the hypervisor on every execution, VMX and SVM alike. */
+		uint64_t count = (uint64_t)amount;
+		double t0, t1;
+
+		report(fd, "start");
+		t0 = now_s();
+		for (uint64_t i = 0; i < count; i++) {
+			uint32_t a = 0, b, c = 0, d;
+			__asm__ volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
+		}
+		t1 = now_s();
+		report(fd, "ok %llu CPUIDs in %.3f s", (unsigned long long)count, t1 - t0);
+		return;
+	}
 	case WORKLOAD_CPU: {
 		volatile uint64_t x = 0;
 		uint64_t loops = 0;

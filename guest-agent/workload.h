@@ -10,7 +10,15 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-enum workload_kind { WORKLOAD_WRITE, WORKLOAD_READ, WORKLOAD_CPU, WORKLOAD_IDLE };
+enum workload_kind {
+	WORKLOAD_WRITE,          /* O_DIRECT */
+	WORKLOAD_READ,           /* O_DIRECT */
+	WORKLOAD_WRITE_BUFFERED, /* through the page cache, then fsync */
+	WORKLOAD_READ_BUFFERED,  /* through the page cache, evicted first */
+	WORKLOAD_CPU,
+	WORKLOAD_IDLE,
+	WORKLOAD_CPUID,          /* a known number of CPUID exits */
+};
 
 struct workload {
 	pid_t pid;       /* 0: none running */

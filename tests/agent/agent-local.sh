@@ -89,6 +89,25 @@ for pid in range(last + 1, last + 2000):
         || fail "the workload left its scratch file behind"
     [[ -z $(ls -A "$work" | grep '^\.exitscope-workload' || true) ]] || fail "the workload left a scratch file behind"
     ;;
+buffered-and-cpuid)
+    # The page-cache variants of the disk workloads and the CPUID storm, framed and reported; a storm
+    # of a fractional count is rejected.
+    {
+        sleep 0.3
+        printf 'write-buffered 8\n'
+        sleep 1.5
+        printf 'read-buffered 8\n'
+        sleep 1.5
+        printf 'cpuid 1.5\ncpuid 20000\n'
+        sleep 2
+    } | "$agent" -o - --no-discovery --rate 50 --scratch "$work" --duration 6 >stream.exs 2>stderr.txt ||
+        fail "exitscope-agent failed: $(cat stderr.txt)"
+    judge stream.exs --marker workload-start="write-buffered 8" --marker workload-start="read-buffered 8" \
+        --marker workload-start="cpuid 20000" --marker workload-end="ok 20000 CPUIDs in" --pairs --error 4
+    [[ $("$check" stream.exs | grep -c 'workload-end .*ok 8 MiB') -eq 2 ]] || fail "not both buffered workloads ended with ok"
+    "$check" stream.exs | grep -q 'a whole number of CPUIDs' || fail "a fractional CPUID count was not rejected"
+    [[ -z $(ls -A "$work" | grep '^\.exitscope-workload' || true) ]] || fail "the workload left a scratch file behind"
+    ;;
 fifo-reconnect)
     # A reader that goes away and comes back: the agent notices both, keeps the session and numbering,
     # and sends a handshake to the new reader.
