@@ -518,6 +518,8 @@ int CommandLine::record()
         QObject::connect(&session, &RecordingSession::senderConnectionChanged, &loop, [this](bool open, const QString &reason) {
             err(open ? QStringLiteral("sender connected") : QStringLiteral("sender disconnected: %1").arg(reason));
         });
+        QObject::connect(&session, &RecordingSession::hostCountersRead, &loop,
+                         [this](bool, const QString &message) { err(message); });
         QObject::connect(&session, &RecordingSession::guestStarted, &loop,
                          [this](const QString &guest) { err(QStringLiteral("started %1").arg(guest)); });
         QObject::connect(&session, &RecordingSession::waitingForSender, &loop, [this, &spec](int waited, int timeout) {

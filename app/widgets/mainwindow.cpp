@@ -229,6 +229,9 @@ MainWindow::MainWindow(QWidget *parent)
     connect(m_session, &RecordingSession::senderConnectionChanged, this, [this](bool open, const QString &reason) {
         statusBar()->showMessage(open ? tr("Sender connected") : tr("Sender disconnected: %1").arg(reason), 10000);
     });
+    connect(m_session, &RecordingSession::hostCountersRead, this, [this](bool, const QString &message) {
+        statusBar()->showMessage(message, 10000);
+    });
     connect(m_session, &RecordingSession::waitingForSender, this, [this] { updateStatus(); });
     connect(m_session, &RecordingSession::ended, this,
             [this](qint64 runId, RecordingSession::Outcome outcome, const ParserStats &, const QString &message,

@@ -169,7 +169,7 @@ void Recorder::handshake(const Handshake &h)
     Q_EMIT handshakeReceived(h);
 }
 
-void Recorder::hostMarker(MarkerKind kind, const QString &text, quint32 code)
+void Recorder::hostMarker(MarkerKind kind, const QString &text, quint32 code, const Sample *reading)
 {
     if (!m_source)
         return;
@@ -177,6 +177,11 @@ void Recorder::hostMarker(MarkerKind kind, const QString &text, quint32 code)
     m.kind = kind;
     m.text = text;
     m.span = code;
+    if (reading) {
+        m.exits = reading->exits;
+        m.cycles = reading->cycles;
+        m.flags = Marker::CountersValid;
+    }
     m.tNs = m_lastSenderNs;
     marker(m);
     Q_EMIT updated();

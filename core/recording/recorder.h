@@ -31,7 +31,8 @@ public:
     // Adds a marker of ExitScope's own (a host event) at the sender's latest time, stored and shown
     // like the sender's markers.
     // code: for a HostEvent, its HostEventCode (stored in the marker's span field).
-    void hostMarker(MarkerKind kind, const QString &text, quint32 code = 0);
+    // reading: the host's counters as read for this event (e.g. just before the guest's start).
+    void hostMarker(MarkerKind kind, const QString &text, quint32 code = 0, const Sample *reading = nullptr);
     // Ends the recording; with a failure, the run is stored as failed with that reason.
     void stop(const QString &failure = {}, const QString &details = {});
     bool isRecording() const { return m_source != nullptr; }

@@ -3,6 +3,7 @@
 
 #include "store/outputguard.h"
 
+#include "recording/hostcounterreading.h"
 #include "recording/recorder.h"
 #include "recording/sourcefactory.h"
 #include "series/exitseries.h"
@@ -164,8 +165,12 @@ void RecordingSession::watchGuest()
             m_guestSuspended = true;
         else if (event == DomainEvent::Resumed && !std::exchange(m_guestSuspended, false))
             return;
+        // The reading taken just before the start goes with it: the boot is measured from there.
+        std::optional<Sample> reading;
+        if (event == DomainEvent::Started)
+            reading = std::exchange(m_guestStartReading, std::nullopt);
         m_recorder->hostMarker(MarkerKind::HostEvent, tr("%1: %2").arg(domain, domainEventName(event)),
-                               hostEventCode(event));
+                               hostEventCode(event), reading ? &*reading : nullptr);
         Q_EMIT guestEvent(event);
     });
     if (m_spec.bootGuest) {
@@ -192,11 +197,11 @@ void RecordingSession::watchGuest()
     }
     if (!own) {
         if (m_spec.bootGuest)
-            host->startDomain(guest);
+            startGuest(host);
         return;
     }
     if (m_spec.bootGuest)
-        m_bootConnections << connect(host, &HostController::connected, this, [host, guest] { host->startDomain(guest); });
+        m_bootConnections << connect(host, &HostController::connected, this, [this, host] { startGuest(host); });
     else
         // Events are a bonus when the session only reads the channel: a host that cannot be reached
         // this way is said in the log, the recording goes on.
@@ -204,6 +209,32 @@ void RecordingSession::watchGuest()
             qCInfo(lcSession) << "no lifecycle events for the recording:" << message;
         });
     host->connectTo(m_spec.uri);
+}
+
+void RecordingSession::startGuest(HostController *host)
+{
+    const auto spec = HostCounterReading::probeFor(m_spec.uri);
+    if (!spec) {
+        host->startDomain(m_spec.guest);
+        return;
+    }
+    // One reading of the host's counters first, so that the boot is measured from the start on.
+    // A host that cannot be read still gets its guest started; the boot then goes unmeasured.
+    m_hostReading = new HostCounterReading(this);
+    const QPointer<HostController> guard(host);
+    connect(m_hostReading, &HostCounterReading::read, this, [this, guard](const Sample &reading) {
+        m_guestStartReading = reading;
+        Q_EMIT hostCountersRead(true, tr("The host's counters were read before the start: %1 exits").arg(reading.exits));
+        if (guard && isActive())
+            guard->startDomain(m_spec.guest);
+    });
+    connect(m_hostReading, &HostCounterReading::failed, this, [this, guard](const QString &message) {
+        qCInfo(lcSession) << "no reading of the host's counters before the start:" << message;
+        Q_EMIT hostCountersRead(false, tr("The boot's cost will not be measured: %1").arg(message));
+        if (guard && isActive())
+            guard->startDomain(m_spec.guest);
+    });
+    m_hostReading->start(*spec);
 }
 
 void RecordingSession::disconnectAll(QList<QMetaObject::Connection> &connections)
@@ -217,6 +248,12 @@ void RecordingSession::unwatchGuest()
 {
     disconnectAll(m_bootConnections);
     disconnectAll(m_hostConnections);
+    if (m_hostReading) {
+        m_hostReading->cancel();
+        m_hostReading->deleteLater();
+        m_hostReading = nullptr;
+    }
+    m_guestStartReading.reset();
     if (m_host) {
         m_host->deleteLater();
         m_host = nullptr;

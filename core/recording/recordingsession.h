@@ -14,11 +14,13 @@
 #include <QTimer>
 
 #include <memory>
+#include <optional>
 
 namespace ExitScope {
 
 class ExitSeries;
 class HostController;
+class HostCounterReading;
 class Recorder;
 class RunStore;
 
@@ -92,6 +94,9 @@ Q_SIGNALS:
     // Once a second while a live sender has not said anything yet; timeout 0 means none.
     void waitingForSender(int secondsWaited, int timeoutSeconds);
     void senderConnectionChanged(bool open, const QString &reason);
+    // Before a boot: the host's counters were read (ok), or could not be, and why; without that
+    // reading the boot's cost cannot be measured, the recording goes on.
+    void hostCountersRead(bool ok, const QString &message);
     void guestStarted(const QString &guest);
     // libvirt reported this of the recorded guest; it is also a marker in the run.
     void guestEvent(ExitScope::DomainEvent event);
@@ -110,6 +115,7 @@ private:
     void onRecorderEnded(bool ok, const QString &message, const QString &details);
     void watchGuest();
     void unwatchGuest();
+    void startGuest(HostController *host);
     static void disconnectAll(QList<QMetaObject::Connection> &connections);
     void finishWith(Outcome outcome, const QString &message, const QString &details = {});
 
@@ -119,6 +125,8 @@ private:
     QList<QMetaObject::Connection> m_bootConnections;
     QList<QMetaObject::Connection> m_hostConnections;
     bool m_guestSuspended = false;
+    HostCounterReading *m_hostReading = nullptr;
+    std::optional<Sample> m_guestStartReading; // for the guest's "started" marker
     SourceSpec m_spec;
     Options m_options;
     Phase m_phase = Phase::Idle;

@@ -257,6 +257,9 @@ void ExitSeries::appendBootSpans(QVector<Span> *spans) const
         bool exact = false;
         bool fromGuestStart = false;
         int reading = 0; // the sample whose totals it uses
+        // The host's counters as read just before the guest's start (carried by its marker), when
+        // they were: they measure a boot that ends before the sender's first sample.
+        const Marker *hostReading = nullptr;
     };
     const auto sessionStart = [this](int index) {
         const auto &p = m_points.at(index);
@@ -283,6 +286,8 @@ void ExitSeries::appendBootSpans(QVector<Span> *spans) const
                 o.exact = markerTotals(m, &o.exits, &o.cycles) && m.sampleIndex >= 0;
                 o.fromGuestStart = true;
                 o.reading = qMax(0, m.sampleIndex);
+                if (m.marker.countersValid())
+                    o.hostReading = &m.marker;
                 origin = o;
                 haveOrigin = true;
             }
@@ -290,11 +295,7 @@ void ExitSeries::appendBootSpans(QVector<Span> *spans) const
         }
         if (kind != MarkerKind::Boot || !haveOrigin)
             continue;
-        // Only a reading after the origin's measures anything: a boot marker with no reading of its
-        // own and no sample since the origin's (an agent that starts as the boot ends says so before
-        // its first sample) would show a boot that cost nothing.
-        const bool measured = m.hasTotals ? m.sampleIndex >= origin.reading : m.sampleIndex > origin.reading;
-        if (!measured || m.t <= origin.t)
+        if (m.t <= origin.t)
             continue;
         Span s;
         s.kind = MarkerKind::Boot;
@@ -302,11 +303,26 @@ void ExitSeries::appendBootSpans(QVector<Span> *spans) const
         s.endText = m.marker.text;
         s.start = origin.t;
         s.end = m.t;
-        quint64 e1 = 0, c1 = 0;
-        s.exact = markerTotals(m, &e1, &c1) && origin.exact;
-        s.exits = e1 >= origin.exits ? e1 - origin.exits : 0;
-        s.cycles = c1 >= origin.cycles ? c1 - origin.cycles : 0;
         s.fromGuestStart = origin.fromGuestStart;
+        const Marker *hostReading = origin.hostReading;
+        if (hostReading && m.marker.countersValid() && m.marker.cycles >= hostReading->cycles) {
+            // Both ends read the host's counters: their difference is the boot's cost, whether or not
+            // a sample lies between them (cycles that went back: the counters were reset in between).
+            s.exact = true;
+            s.exits = quint32(m.marker.exits - hostReading->exits);
+            s.cycles = m.marker.cycles - hostReading->cycles;
+        } else {
+            // Otherwise only a reading after the origin's measures anything: a boot marker with no
+            // reading of its own and no sample since the origin's (an agent that starts as the boot
+            // ends says so before its first sample) would show a boot that cost nothing.
+            const bool measured = m.hasTotals ? m.sampleIndex >= origin.reading : m.sampleIndex > origin.reading;
+            if (!measured)
+                continue;
+            quint64 e1 = 0, c1 = 0;
+            s.exact = markerTotals(m, &e1, &c1) && origin.exact;
+            s.exits = e1 >= origin.exits ? e1 - origin.exits : 0;
+            s.cycles = c1 >= origin.cycles ? c1 - origin.cycles : 0;
+        }
         spans->append(s);
         // One boot per start: a second boot marker without a new start has no span of its own.
         haveOrigin = false;

@@ -383,12 +383,22 @@ session-boot)
     uri=$("$labctl" uri)
     domain=exitscope-l2
     [[ $(domain_state "$uri" "$domain") == "shut off" ]] || virsh -q -c "$uri" destroy "$domain" </dev/null
-    trap 'virsh -q -c "$uri" destroy "$domain" </dev/null >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
+    # The probe, as a deployment puts it on L1: the session reads the host's counters with it just
+    # before it starts the guest, and the boot's cost is measured from there.
+    probe=$(dirname "$agent")/exitscope-probe
+    [[ -x $probe ]] || fail "exitscope-probe is not built beside the agent ('$probe')"
+    timeout 120 "$labctl" ssh 'cat >/usr/local/bin/exitscope-probe && chmod 755 /usr/local/bin/exitscope-probe' <"$probe" \
+        || fail "cannot put exitscope-probe on L1"
+    trap 'virsh -q -c "$uri" destroy "$domain" </dev/null >/dev/null 2>&1 || true
+        timeout 120 "$labctl" ssh rm -f /usr/local/bin/exitscope-probe </dev/null >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
     store=$work/session.sqlite
     rc=0
     "$cli" record --store "$store" --connect "$uri" --agent "$domain" --boot --wait 600 --duration 10 \
-        --send "mark from-the-session" --name "session boot" --csv "$work/boot.csv" || rc=$?
+        --send "mark from-the-session" --name "session boot" --csv "$work/boot.csv" 2>"$work/record.err" || rc=$?
+    cat "$work/record.err" >&2
     [[ $rc == 0 ]] || fail "exitscope-cli record --boot exited $rc"
+    grep -q "host's counters were read before the start" "$work/record.err" \
+        || fail "the session did not read the host's counters before the guest's start"
     runs=$("$cli" runs --store "$store")
     echo "$runs"
     samples=$(awk -F'\t' 'NR == 2 { print $2 }' <<<"$runs")
@@ -397,12 +407,25 @@ session-boot)
     grep -q '^marker,.*,from-the-session' "$work/boot.csv" || fail "the marker sent to the agent is not in the run"
     grep -q "^marker,.*,host-event,.*$domain: started" "$work/boot.csv" \
         || fail "libvirt's event of the guest's start is not a marker in the run"
-    # The agent starts as the boot ends and says so before its first reading: nothing in the run
-    # measured the boot, and no boot span may claim it cost nothing.
+    # The agent starts as the boot ends and says so before its first reading; the host's reading
+    # before the start and the boot marker's own measure the boot: one exact boot span, with exits
+    # and cycles (a boot under QEMU costs tens of thousands of exits at least).
     spans=$("$cli" spans --store "$store" 1)
     echo "$spans"
-    awk -F'\t' '$6 ~ /^boot -> / && ($3 == 0 || $4 == 0) { bad = 1 } END { exit bad }' <<<"$spans" \
-        || fail "a boot span with no exits or cycles: a boot that was not measured"
+    awk -F'\t' '$6 ~ /^boot -> / { n++; if ($3 < 1000 || $4 == 0 || $5 != "yes") bad = 1 } END { exit bad || n != 1 }' <<<"$spans" \
+        || fail "not one exact boot span with its exits and cycles"
+    # Without the probe on the host the boot goes unmeasured, and the recording says so and goes on.
+    timeout 120 "$labctl" ssh rm -f /usr/local/bin/exitscope-probe </dev/null || fail "cannot remove exitscope-probe from L1"
+    virsh -q -c "$uri" destroy "$domain" </dev/null
+    rc=0
+    "$cli" record --store "$store" --connect "$uri" --agent "$domain" --boot --wait 600 --duration 3 \
+        --name "unmeasured boot" 2>"$work/record2.err" || rc=$?
+    cat "$work/record2.err" >&2
+    [[ $rc == 0 ]] || fail "exitscope-cli record --boot without the probe exited $rc"
+    grep -q "boot's cost will not be measured" "$work/record2.err" || fail "no word that the boot goes unmeasured"
+    spans=$("$cli" spans --store "$store" 2)
+    echo "$spans"
+    ! grep -q $'\tboot -> ' <<<"$spans" || fail "a boot span without a reading before the start"
     ;;
 
 session-rejoin)

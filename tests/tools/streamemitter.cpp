@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Writes a synthetic stream to standard output, as a sender command would, for ProcessSource tests:
 //   exitscope-test-emitter [--samples N] [--interval-ms MS] [--interval-us US] [--wall-clock] [--major M]
-//                          [--exit CODE] [--stderr TEXT]
+//                          [--exit CODE] [--stderr TEXT] [--abi N]
 // --wall-clock stamps each sample with CLOCK_MONOTONIC when it is written (for latency measurements in
 // another process on the same machine); --interval-us paces finer than --interval-ms.
 // --major writes a handshake with that protocol major; --exit ends with that status after writing
-// --stderr TEXT to standard error.
+// --stderr TEXT to standard error; --abi 0 says, as a stock host does, that there are no leaves.
 #include "protocol/streamwriter.h"
 #include "syntheticstream.h"
 
@@ -38,6 +38,7 @@ int main(int argc, char **argv)
     bool wallClock = false;
     int major = Protocol::Major;
     int exitCode = 0;
+    int abi = 1;
     std::string errorText;
     for (int i = 1; i < argc; ++i) {
         const bool hasValue = i + 1 < argc;
@@ -51,6 +52,8 @@ int main(int argc, char **argv)
             wallClock = true;
         else if (!std::strcmp(argv[i], "--major") && hasValue)
             major = std::atoi(argv[++i]);
+        else if (!std::strcmp(argv[i], "--abi") && hasValue)
+            abi = std::atoi(argv[++i]);
         else if (!std::strcmp(argv[i], "--exit") && hasValue)
             exitCode = std::atoi(argv[++i]);
         else if (!std::strcmp(argv[i], "--stderr") && hasValue)
@@ -62,6 +65,7 @@ int main(int argc, char **argv)
     }
     auto handshake = Synthetic::handshake(PeriodNs);
     handshake.protocolMajor = quint16(major);
+    handshake.abiVersion = quint16(abi);
     writeOut(StreamWriter::encode(handshake));
     // Paced against a deadline, not by sleeping a period after each write, so the rate holds.
     auto next = std::chrono::steady_clock::now();

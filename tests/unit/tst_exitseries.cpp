@@ -476,6 +476,41 @@ private Q_SLOTS:
         QVERIFY(series.spans().isEmpty());
     }
 
+    // The same with the host's counters read just before the start (carried by the host's marker):
+    // the boot's cost is the difference of the two readings, across a wrap of the 32-bit count.
+    // Counters reset between them (cycles went back) measure nothing.
+    void bootSpanFromTheHostsReadingAtTheStart()
+    {
+        ExitSeries series;
+        series.appendMarker(TestFixture::makeMarkerWithCounters(1, 0, MarkerKind::HostEvent,
+                                                                quint32(HostEventCode::GuestStarted),
+                                                                QStringLiteral("vm: started"), 0xFFFF'FF00u, 5'000'000));
+        series.appendMarker(TestFixture::makeMarkerWithCounters(2, 9 * Second, MarkerKind::Boot, 0,
+                                                                QStringLiteral("boot: uptime 9.0 s"), 0x1'00u, 9'000'000));
+        series.append({3, 9 * Second + 1, 0x2'00u, 9'100'000, 0});
+        series.append({4, 10 * Second, 0x3'00u, 9'200'000, 0});
+        const auto spans = series.spans();
+        QCOMPARE(spans.size(), 1);
+        const auto &boot = spans.at(0);
+        QCOMPARE(boot.kind, MarkerKind::Boot);
+        QCOMPARE(boot.start, 0.0);
+        QCOMPARE(boot.end, 9.0);
+        QCOMPARE(boot.exits, quint64(0x200));
+        QCOMPARE(boot.cycles, quint64(4'000'000));
+        QVERIFY(boot.exact);
+        QVERIFY(boot.fromGuestStart);
+
+        ExitSeries reset;
+        reset.appendMarker(TestFixture::makeMarkerWithCounters(1, 0, MarkerKind::HostEvent,
+                                                               quint32(HostEventCode::GuestStarted),
+                                                               QStringLiteral("vm: started"), 5'000, 5'000'000));
+        reset.appendMarker(TestFixture::makeMarkerWithCounters(2, 9 * Second, MarkerKind::Boot, 0,
+                                                               QStringLiteral("boot"), 100, 90'000));
+        reset.append({3, 9 * Second + 1, 200, 100'000, 0});
+        reset.append({4, 10 * Second, 300, 110'000, 0});
+        QVERIFY(reset.spans().isEmpty());
+    }
+
     void clearStartsOver()
     {
         ExitSeries series;
