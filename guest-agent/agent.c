@@ -297,6 +297,35 @@ static void workload_input(void)
 
 /* ---- commands --------------------------------------------------------------- */
 
+static bool parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+
+/*
+ * "0x72,0x78" into reasons[]; false (and nothing changed) for anything else,
+ * more than MAX_REASONS numbers included.
+ */
+static bool parse_reasons(const char *text, uint32_t *reasons, int *nreasons)
+{
+	uint32_t parsed[MAX_REASONS];
+	char list[256];
+	char *save = NULL;
+	uint64_t v;
+	int n = 0;
+
+	if (strlen(text) >= sizeof(list))
+		return false;
+	strcpy(list, text);
+	for (char *t = strtok_r(list, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		if (n == MAX_REASONS || !parse_uint(t, 0, 0xFFFFFFFF, &v))
+			return false;
+		parsed[n++] = (uint32_t)v;
+	}
+	if (n == 0)
+		return false;
+	memcpy(reasons, parsed, sizeof(parsed[0]) * (size_t)n);
+	*nreasons = n;
+	return true;
+}
+
 static void handle_command(char *line)
 {
 	enum workload_kind kind;
@@ -325,6 +354,19 @@ static void handle_command(char *line)
 		emit_handshake();
 		return;
 	}
+	if (strncmp(line, "reasons ", 8) == 0) {
+		/* Which exit reasons each sample also reads; "off" for none. */
+		if (strcmp(line + 8, "off") == 0) {
+			opt.nreasons = 0;
+		} else if (!parse_reasons(line + 8, opt.reasons, &opt.nreasons)) {
+			emit_error(ES_ERR_COMMAND_REJECTED, "%.64s: expected 'off' or at most %d reason numbers "
+					   "separated by commas, e.g. 0x72,0x78", line, MAX_REASONS);
+			return;
+		}
+		/* The reason leaf is part of the handshake: tell the reader. */
+		emit_handshake();
+		return;
+	}
 	if (strncmp(line, "mark ", 5) == 0 && line[5] != '\0') {
 		emit_marker(ES_MARK_USER, 0, line + 5);
 		return;
@@ -335,7 +377,7 @@ static void handle_command(char *line)
 		return;
 	}
 	if (w == 0) {
-		emit_error(ES_ERR_COMMAND_REJECTED, "unknown command '%.64s'; commands: hello, rate HZ, mark TEXT, "
+		emit_error(ES_ERR_COMMAND_REJECTED, "unknown command '%.64s'; commands: hello, rate HZ, reasons LIST, mark TEXT, "
 				   "write MIB, read MIB, write-buffered MIB, read-buffered MIB, cpu SECONDS, "
 				   "idle SECONDS, cpuid COUNT", line);
 		return;
@@ -450,7 +492,7 @@ static void usage(FILE *f)
 		"                       without it); the counters are trusted as they are\n"
 		"  -h, --help           this text\n"
 		"Commands from the host (one per line on the port, or on standard input with -o -):\n"
-		"  hello, rate HZ, mark TEXT, write MIB, read MIB, write-buffered MIB, read-buffered MIB,\n"
+		"  hello, rate HZ, reasons LIST|off, mark TEXT, write MIB, read MIB, write-buffered MIB, read-buffered MIB,\n"
 		"  cpu SECONDS, idle SECONDS, cpuid COUNT\n",
 		MAX_REASONS);
 }
@@ -506,19 +548,13 @@ static void parse_args(int argc, char **argv)
 		case O_ONCE: opt.once = true; break;
 		case 'o': opt.output = optarg; break;
 		case 'r': NUMBER("--rate", 1, 1000); opt.rate_hz = (unsigned)v; break;
-		case O_REASONS: {
-			char *list = strdup(optarg), *save = NULL;
-			for (char *t = strtok_r(list, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-				if (opt.nreasons == MAX_REASONS || !parse_uint(t, 0, 0xFFFFFFFF, &v)) {
-					fprintf(stderr, "exitscope-agent: --reasons takes at most %d numbers "
-							"separated by commas, e.g. 0x72,0x78\n", MAX_REASONS);
-					exit(2);
-				}
-				opt.reasons[opt.nreasons++] = (uint32_t)v;
+		case O_REASONS:
+			if (!parse_reasons(optarg, opt.reasons, &opt.nreasons)) {
+				fprintf(stderr, "exitscope-agent: --reasons takes at most %d numbers "
+						"separated by commas, e.g. 0x72,0x78\n", MAX_REASONS);
+				exit(2);
 			}
-			free(list);
 			break;
-		}
 		case O_BUFFER: NUMBER("--buffer", 16, 1 << 20); opt.buffer = v; break;
 		case O_FLUSH: NUMBER("--flush-ms", 0, 1000); opt.flush_ms = (unsigned)v; break;
 		case O_IOINT: NUMBER("--io-interval", 10, 10000); opt.io_interval_ms = (unsigned)v; break;

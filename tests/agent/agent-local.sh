@@ -108,6 +108,20 @@ buffered-and-cpuid)
     "$check" stream.exs | grep -q 'a whole number of CPUIDs' || fail "a fractional CPUID count was not rejected"
     [[ -z $(ls -A "$work" | grep '^\.exitscope-workload' || true) ]] || fail "the workload left a scratch file behind"
     ;;
+reasons-command)
+    # Reason sampling switched on and off while the agent runs: a handshake each time (the reason leaf
+    # is in it), reason samples for exactly the reasons asked for, a bad list rejected.
+    {
+        sleep 0.3
+        printf 'reasons 0x72,10\n'
+        sleep 0.5
+        printf 'reasons 0x72,oops\nreasons off\n'
+        sleep 0.5
+    } | "$agent" -o - --no-discovery --rate 100 --no-io --duration 1.5 >stream.exs 2>stderr.txt ||
+        fail "exitscope-agent failed: $(cat stderr.txt)"
+    judge stream.exs --min-handshakes 3 --reason 0x72 --reason 10 --error 4
+    "$check" stream.exs | grep -q "reasons 0x72,oops: expected 'off'" || fail "a bad reason list was not rejected"
+    ;;
 fifo-reconnect)
     # A reader that goes away and comes back: the agent notices both, keeps the session and numbering,
     # and sends a handshake to the new reader.
