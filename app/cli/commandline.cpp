@@ -56,6 +56,11 @@ const char *const Description =
     "  spans RUN         Print the exits and cycles of each workload, I/O burst and boot span.\n"
     "  compare RUN RUN…  Print each span of two or more runs (repetitions) with the mean, standard\n"
     "                    deviation, minimum and maximum of its exits, cycles/exit and duration.\n"
+    "  experiment list   List the experiments (shipped, and the user's beside the run database).\n"
+    "  experiment show NAME   Print an experiment's recipe (JSON, docs/experiments.md).\n"
+    "  experiment run NAME|FILE --connect URI [--guest G] [--repeat N] [--csv FILE] [--report DIR]\n"
+    "                    Run an experiment: each repetition a run, then the spread of each measured\n"
+    "                    span over them and the recipe's checks (exit status 1 if one fails).\n"
     "  rename RUN NAME   Rename a run.\n"
     "  delete RUN        Delete a run.\n"
     "  deploy            Put ExitScope's KVM modules and probe on the host of --connect (an SSH URI),\n"
@@ -71,6 +76,18 @@ const char *const Description =
     "to do).";
 
 } // namespace
+
+void CommandLine::catchInterrupts(bool on)
+{
+    interrupted = false;
+    std::signal(SIGINT, on ? onInterrupt : SIG_DFL);
+    std::signal(SIGTERM, on ? onInterrupt : SIG_DFL);
+}
+
+bool CommandLine::interruptRequested()
+{
+    return interrupted;
+}
 
 void CommandLine::out(const QString &text)
 {
@@ -96,7 +113,7 @@ int CommandLine::run(const QStringList &arguments)
     parser.setApplicationDescription(QString::fromUtf8(Description));
     parser.addHelpOption();
     parser.addVersionOption();
-    parser.addPositionalArgument(QStringLiteral("command"), QStringLiteral("record, runs, export, spans, rename, delete, deploy or serve"));
+    parser.addPositionalArgument(QStringLiteral("command"), QStringLiteral("record, runs, export, spans, compare, experiment, rename, delete, deploy or serve"));
     const QCommandLineOption store({QStringLiteral("s"), QStringLiteral("store")},
                                    QStringLiteral("Run database (default: %1).").arg(RunStore::defaultPath()),
                                    QStringLiteral("path"));
@@ -190,6 +207,9 @@ int CommandLine::run(const QStringList &arguments)
                                                    "description, totals, spans, exit reasons and markers, the plot and the CSVs."),
                                     QStringLiteral("folder"));
     parser.addOption(report);
+    const QCommandLineOption repeat(QStringLiteral("repeat"),
+                                    QStringLiteral("experiment run: repetitions (default: the recipe's)."), QStringLiteral("n"));
+    parser.addOption(repeat);
     parser.addOptions({store, file, command, connectTo, agent, boot, probe, rate, paced, speed, duration, wait, send, saveStream, csv, png, pdf, size, subtractOwn, name, notes, host,
                        kernel, guest, quiet, activate, revert, dryRun, await, stopGuests, leaves, modules, rebootTimeout, installAgent, acceptNewHostKey});
 
@@ -247,7 +267,14 @@ int CommandLine::run(const QStringList &arguments)
         if (!ok || !(m_duration > 0))
             return usageError(QStringLiteral("--duration needs a positive number of seconds, not '%1'").arg(parser.value(duration)));
     }
+    if (parser.isSet(repeat)) {
+        bool ok = false;
+        m_repeat = parser.value(repeat).toInt(&ok);
+        if (!ok || m_repeat < 1 || m_repeat > 1000)
+            return usageError(QStringLiteral("--repeat needs a whole number from 1 to 1000, not '%1'").arg(parser.value(repeat)));
+    }
     if (parser.isSet(wait)) {
+        m_waitSet = true;
         bool ok = false;
         m_wait = parser.value(wait).toInt(&ok);
         if (!ok || m_wait < 0 || m_wait > 86400)
@@ -303,6 +330,8 @@ int CommandLine::run(const QStringList &arguments)
         return listSpans();
     if (verb == QLatin1String("compare"))
         return compareRuns();
+    if (verb == QLatin1String("experiment"))
+        return experiment();
     if (verb == QLatin1String("rename"))
         return renameRun();
     if (verb == QLatin1String("delete"))
@@ -542,8 +571,7 @@ int CommandLine::record()
         err(QStringLiteral("recording run %1 from %2 into %3").arg(runId).arg(session.info().source, m_storePath));
 
     // Ctrl+C ends the recording cleanly: what arrived is stored and exported.
-    std::signal(SIGINT, onInterrupt);
-    std::signal(SIGTERM, onInterrupt);
+    catchInterrupts(true);
     QTimer tick;
     qint64 lastReport = 0;
     // On a terminal one line, rewritten every second; in a log, a plain line every 5 s.
@@ -577,8 +605,7 @@ int CommandLine::record()
     tick.stop();
     if (lineOpen)
         std::fputc('\n', stderr);
-    std::signal(SIGINT, SIG_DFL);
-    std::signal(SIGTERM, SIG_DFL);
+    catchInterrupts(false);
     return reportRecording(session, store, int(outcome), failure, details);
 }
 

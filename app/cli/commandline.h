@@ -36,6 +36,11 @@ private:
     int exportRun();
     int listSpans();
     int compareRuns();
+    // experiment list | show NAME | run NAME|FILE (app/cli/experimentcommand.cpp)
+    int experiment();
+    // Ctrl+C and SIGTERM end the work in hand cleanly (what was recorded is kept).
+    static void catchInterrupts(bool on);
+    static bool interruptRequested();
     int renameRun();
     int deleteRun();
 
@@ -76,6 +81,8 @@ private:
     double m_speed = 1.0;
     double m_duration = 0;
     int m_wait = 300;
+    bool m_waitSet = false;
+    int m_repeat = 0; // experiment run --repeat; 0: the recipe's
     bool m_paced = false;
     bool m_subtractOwn = false;
     bool m_quiet = false;

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "report/runreport.h"
 
+#include "report/htmlpage.h"
+#include "report/reportfolder.h"
+
 #include "protocol/exitreasons.h"
 #include "series/csvexporter.h"
 #include "series/exitseries.h"
@@ -19,36 +22,18 @@ namespace ExitScope {
 
 namespace {
 
+using HtmlPage::count;
+using HtmlPage::fixed;
+using HtmlPage::row;
+
 QString esc(const QString &text)
 {
-    return text.toHtmlEscaped();
-}
-
-// Thousands grouped as a reader of a report expects, whatever the workstation's locale.
-QString count(quint64 value)
-{
-    static const QLocale english(QLocale::English, QLocale::UnitedStates);
-    return english.toString(qulonglong(value));
-}
-
-QString fixed(double value, int decimals)
-{
-    static const QLocale english(QLocale::English, QLocale::UnitedStates);
-    return english.toString(value, 'f', decimals);
+    return HtmlPage::escaped(text);
 }
 
 QString ratio(quint64 cycles, quint64 exits)
 {
     return exits ? fixed(double(cycles) / double(exits), 0) : QStringLiteral("–");
-}
-
-QString row(const QStringList &cells, bool header = false)
-{
-    const auto tag = header ? QStringLiteral("th") : QStringLiteral("td");
-    QString html = QStringLiteral("<tr>");
-    for (const auto &cell : cells)
-        html += QStringLiteral("<%1>%2</%1>").arg(tag, cell);
-    return html + QStringLiteral("</tr>\n");
 }
 
 QString describe(const QString &label, const QString &value)
@@ -209,17 +194,7 @@ QString RunReport::title(const RunInfo &run)
 QString RunReport::html(const RunInfo &run, const ExitSeries &series, bool hasPlot, bool hasReasonsCsv)
 {
     const auto title = esc(runTitle(run));
-    QString html = QStringLiteral(
-                       "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-                       "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; img-src 'self'; "
-                       "style-src 'unsafe-inline'\">\n<title>%1</title>\n<style>\n"
-                       "body { font-family: sans-serif; margin: 2em; max-width: 70em; }\n"
-                       "table { border-collapse: collapse; margin-bottom: 1em; }\n"
-                       "th, td { border: 1px solid #bbb; padding: 0.2em 0.6em; text-align: left; vertical-align: top; }\n"
-                       "table.numbers td { text-align: right; }\n table.numbers td:first-child { text-align: left; }\n"
-                       "table.markers td:last-child { white-space: pre-wrap; }\n img { max-width: 100%; }\n"
-                       "</style>\n</head>\n<body>\n<h1>%2</h1>\n")
-                       .arg(esc(RunReport::title(run)), title);
+    QString html = HtmlPage::begin(RunReport::title(run), runTitle(run));
     html += descriptionTable(run, series);
     html += QStringLiteral("<h2>Totals</h2>\n") + totalsTable(series);
     html += QStringLiteral("<h2>Plot</h2>\n");
@@ -236,33 +211,17 @@ QString RunReport::html(const RunInfo &run, const ExitSeries &series, bool hasPl
                     .arg(QLatin1String(ReasonsFile));
     if (hasPlot)
         html += QStringLiteral("<li><a href=\"%1\">%1</a>: the plot</li>\n").arg(QLatin1String(PlotFile));
-    html += QStringLiteral("</ul>\n<p><small>Written by ExitScope %1 on %2.</small></p>\n</body>\n</html>\n")
-                .arg(esc(QCoreApplication::applicationVersion()),
-                     QDateTime::currentDateTimeUtc().toString(Qt::ISODate));
+    html += QStringLiteral("</ul>\n") + HtmlPage::end();
     return html;
 }
 
 bool RunReport::write(const QString &folder, const RunInfo &run, const ExitSeries &series, const PlotWriter &plotWriter,
                       QString *error)
 {
-    const QFileInfo target(folder);
-    if (folder.isEmpty())
-        return fail(error, QStringLiteral("No folder was given for the report."));
-    if (target.exists() && !target.isDir())
-        return fail(error, QStringLiteral("%1 is a file, not a folder: choose a new folder for the report.").arg(folder));
-    if (target.isDir() && !QDir(folder).isEmpty(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden | QDir::System))
-        return fail(error, QStringLiteral("%1 is not empty: choose a new or empty folder, so that nothing in it is "
-                                          "overwritten. Nothing was written.")
-                               .arg(folder));
-    const auto parent = target.absolutePath();
-    if (!QDir().mkpath(parent))
-        return fail(error, QStringLiteral("Cannot create the folder %1.").arg(parent));
-
-    // Written beside its final place and renamed into it: a report is there whole or not at all.
-    QTemporaryDir staging(parent + QStringLiteral("/.") + target.fileName() + QStringLiteral(".partial-XXXXXX"));
-    if (!staging.isValid())
-        return fail(error, QStringLiteral("Cannot write in %1: %2").arg(parent, staging.errorString()));
-    const auto inStaging = [&staging](const char *file) { return staging.filePath(QLatin1String(file)); };
+    ReportFolder report;
+    if (!report.begin(folder, error))
+        return false;
+    const auto inStaging = [&report](const char *file) { return report.filePath(QLatin1String(file)); };
 
     QString why;
     if (!CsvExporter::writeFile(series, inStaging(SamplesFile), &why))
@@ -273,19 +232,7 @@ bool RunReport::write(const QString &folder, const RunInfo &run, const ExitSerie
     const bool hasPlot = bool(plotWriter);
     if (hasPlot && !plotWriter(inStaging(PlotFile), &why))
         return fail(error, QStringLiteral("The plot could not be written: %1").arg(why));
-    QSaveFile page(inStaging(PageFile));
-    if (!page.open(QIODevice::WriteOnly) || page.write(html(run, series, hasPlot, hasReasons).toUtf8()) < 0 || !page.commit())
-        return fail(error, QStringLiteral("Cannot write %1: %2").arg(page.fileName(), page.errorString()));
-
-    // QTemporaryDir made it private; a report is meant to be read by others.
-    QFile::setPermissions(staging.path(), QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner | QFile::ReadGroup
-                                              | QFile::ExeGroup | QFile::ReadOther | QFile::ExeOther);
-    if (target.isDir() && !QDir(parent).rmdir(target.fileName()))
-        return fail(error, QStringLiteral("Cannot replace the empty folder %1.").arg(folder));
-    if (!QDir().rename(staging.path(), target.absoluteFilePath()))
-        return fail(error, QStringLiteral("Cannot move the report into %1.").arg(folder));
-    staging.setAutoRemove(false);
-    return true;
+    return report.writeText(QLatin1String(PageFile), html(run, series, hasPlot, hasReasons), error) && report.commit(error);
 }
 
 } // namespace ExitScope
