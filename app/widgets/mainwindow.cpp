@@ -3,6 +3,7 @@
 
 #include "aboutdialog.h"
 #include "comparisonview.h"
+#include "experimentdialog.h"
 #include "deploypanel.h"
 #include "exitplot.h"
 #include "hostpanel.h"
@@ -385,6 +386,12 @@ void MainWindow::createActions()
     m_compare->setToolTip(tr("Select two or more runs in the list (Ctrl+click): their exits per second overlaid, "
                              "their spans side by side"));
 
+    run->addSeparator();
+    m_experiment = run->addAction(tr("Run an &experiment…"), this, &MainWindow::showExperimentDialog);
+    m_experiment->setObjectName(QStringLiteral("runExperiment"));
+    m_experiment->setToolTip(tr("A recipe (boot cost, idle baseline, disk, CPU, CPUID storm or your own) repeated on "
+                                "a guest of the host, each repetition a run, summarized with its spread"));
+
     auto hostMenu = menuBar()->addMenu(tr("&Host"));
     if (auto deployDock = findChild<QDockWidget *>(QStringLiteral("deployment"))) {
         auto deploy = hostMenu->addAction(tr("&Deploy ExitScope's KVM…"), this, [deployDock] {
@@ -675,9 +682,12 @@ void MainWindow::updateActions()
     const bool recording = m_session->isActive();
     const bool haveData = m_shown && !m_shown->isEmpty();
     const bool haveSelection = selectedRunId() >= 0;
-    m_replayPaced->setEnabled(!recording);
-    m_replayFast->setEnabled(!recording);
-    m_recordCommand->setEnabled(!recording);
+    // One recording at a time: an experiment records too, into the same store.
+    const bool experimenting = m_experimentDialog && m_experimentDialog->isRunning();
+    m_replayPaced->setEnabled(!recording && !experimenting);
+    m_replayFast->setEnabled(!recording && !experimenting);
+    m_recordCommand->setEnabled(!recording && !experimenting);
+    m_experiment->setEnabled(!recording);
     m_stop->setEnabled(recording);
     m_exportCsv->setEnabled(haveData);
     m_exportPng->setEnabled(haveData);
@@ -835,6 +845,22 @@ bool MainWindow::exportImage(const QString &path, int width, int height)
     }
     statusBar()->showMessage(tr("Wrote %1").arg(path), 5000);
     return true;
+}
+
+ExperimentDialog *MainWindow::showExperimentDialog()
+{
+    if (!m_experimentDialog) {
+        m_experimentDialog = new ExperimentDialog(m_store.get(), m_store->path(), this);
+        connect(m_experimentDialog, &ExperimentDialog::runStored, this, &MainWindow::refreshRunList);
+        connect(m_experimentDialog, &ExperimentDialog::experimentFinished, this, &MainWindow::updateActions);
+        connect(m_experimentDialog->runner(), &ExperimentRunner::connecting, this, &MainWindow::updateActions);
+    }
+    if (!m_experimentDialog->isRunning() && !m_hostPanel->uri().isEmpty())
+        m_experimentDialog->setUri(m_hostPanel->uri());
+    m_experimentDialog->show();
+    m_experimentDialog->raise();
+    updateActions();
+    return m_experimentDialog;
 }
 
 bool MainWindow::compareSelectedRuns()

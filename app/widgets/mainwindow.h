@@ -31,6 +31,7 @@ class ReasonModel;
 class DeployPanel;
 class HostController;
 class HostPanel;
+class ExperimentDialog;
 class RecordingSession;
 class RunListModel;
 class RunLoader;
@@ -73,6 +74,8 @@ public:
     // the comparison dock; comparisonShown() when it is there. False, with the error shown, when
     // fewer than two runs are selected.
     bool compareSelectedRuns();
+    // Run ▸ Run an experiment: the dialog, made once and kept (also while it runs).
+    ExperimentDialog *showExperimentDialog();
     ComparisonView *comparisonView() const { return m_comparisonView; }
 
     ExitPlot *plot() const { return m_plot; }
@@ -160,6 +163,8 @@ private:
     QAction *m_exportReasons = nullptr;
     QAction *m_writeReport = nullptr;
     QAction *m_compare = nullptr;
+    QAction *m_experiment = nullptr;
+    ExperimentDialog *m_experimentDialog = nullptr;
     QLabel *m_selection = nullptr;
     ReasonPlot *m_reasonPlot = nullptr;
     QElapsedTimer m_reasonPlotAge; // since the stacked reason plot was last rebuilt

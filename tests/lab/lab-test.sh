@@ -5,7 +5,7 @@
 #   lab-test.sh STEP LABCTL CHECKTOOL AGENT CLI
 # The steps share one lab instance (EXITSCOPE_LAB_NAME, default "ctest") and run in CTest's order:
 # build, concurrent-build, up, status, virsh-list, host-key, stock-stream, deploy-reload, deploy-faults,
-# deploy-reboot, patched-stream, session-boot, session-rejoin, down, stale-cleanup. A step that cannot build or boot the lab fails; none is skipped.
+# deploy-reboot, patched-stream, session-boot, experiments, session-rejoin, down, stale-cleanup. A step that cannot build or boot the lab fails; none is skipped.
 set -euo pipefail
 
 [[ $# -eq 5 ]] || { echo "usage: lab-test.sh STEP LABCTL CHECKTOOL AGENT CLI" >&2; exit 2; }
@@ -79,6 +79,15 @@ show_guest_logs() {
 
 # The deployment's host script, run on L1 directly: to put L1 back to stock after a failed test.
 hostctl_on_l1() { timeout 300 "$labctl" ssh "sh -s -- $*" <"$hostctl"; }
+
+# exitscope-probe (built beside the agent) on L1's PATH, as a deployment puts it there.
+put_probe_on_l1() {
+    local probe
+    probe=$(dirname "$agent")/exitscope-probe
+    [[ -x $probe ]] || fail "exitscope-probe is not built beside the agent ('$probe')"
+    timeout 120 "$labctl" ssh 'cat >/usr/local/bin/exitscope-probe && chmod 755 /usr/local/bin/exitscope-probe' <"$probe" \
+        || fail "cannot put exitscope-probe on L1"
+}
 
 mapfile -t aargs < <(agent_args)
 # One step, in a subshell of its own (its traps, its work directory), so that it can run again.
@@ -385,10 +394,7 @@ session-boot)
     [[ $(domain_state "$uri" "$domain") == "shut off" ]] || virsh -q -c "$uri" destroy "$domain" </dev/null
     # The probe, as a deployment puts it on L1: the session reads the host's counters with it just
     # before it starts the guest, and the boot's cost is measured from there.
-    probe=$(dirname "$agent")/exitscope-probe
-    [[ -x $probe ]] || fail "exitscope-probe is not built beside the agent ('$probe')"
-    timeout 120 "$labctl" ssh 'cat >/usr/local/bin/exitscope-probe && chmod 755 /usr/local/bin/exitscope-probe' <"$probe" \
-        || fail "cannot put exitscope-probe on L1"
+    put_probe_on_l1
     trap 'virsh -q -c "$uri" destroy "$domain" </dev/null >/dev/null 2>&1 || true
         timeout 120 "$labctl" ssh rm -f /usr/local/bin/exitscope-probe </dev/null >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
     store=$work/session.sqlite
@@ -426,6 +432,48 @@ session-boot)
     spans=$("$cli" spans --store "$store" 2)
     echo "$spans"
     ! grep -q $'\tboot -> ' <<<"$spans" || fail "a boot span without a reading before the start"
+    ;;
+
+experiments)
+    # The shipped experiments on the patched lab: three boots measured from the host's reading before
+    # each start, summarized and reported; then the CPUID storm on the running guest, whose CPUID exits
+    # (read with the per-reason leaf) must be its size plus at most the sampler's own reads.
+    need_agent
+    "$labctl" up --patched "${aargs[@]}"
+    uri=$("$labctl" uri)
+    domain=exitscope-l2
+    [[ $(domain_state "$uri" "$domain") == "shut off" ]] || virsh -q -c "$uri" destroy "$domain" </dev/null
+    put_probe_on_l1
+    trap 'virsh -q -c "$uri" destroy "$domain" </dev/null >/dev/null 2>&1 || true
+        timeout 120 "$labctl" ssh rm -f /usr/local/bin/exitscope-probe </dev/null >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
+    store=$work/experiments.sqlite
+    rc=0
+    "$cli" experiment run boot-cost --repeat 3 --connect "$uri" --store "$store" --csv "$work/boot.csv" \
+        --report "$work/boot-report" >"$work/boot.out" 2>"$work/boot.err" || rc=$?
+    cat "$work/boot.err" >&2
+    cat "$work/boot.out"
+    [[ $rc == 0 ]] || fail "experiment run boot-cost exited $rc"
+    # Three repetitions, each a boot of at least 1,000 exits within ±30 % of their mean (docs/experiments.md).
+    awk -F'\t' '$1 == "boot" { found = 1; if ($2 != 3) bad = 1
+            for (i = 13; i <= 15; i++) { if ($i < 1000 || $i < 0.7 * $3 || $i > 1.3 * $3) bad = 1 } }
+        END { exit !found || bad }' "$work/boot.out" || fail "the boot-cost result is not three boots within ±30 % of their mean"
+    [[ $(grep -c '^boot-cost,"boot",' "$work/boot.csv") == 3 ]] || fail "the result's CSV does not have the three boots"
+    html=$work/boot-report/index.html
+    [[ -s $html ]] || fail "no report page"
+    while IFS=, read -r _ _ repetition run exits _; do
+        grouped=$(sed ':a;s/\B[0-9]\{3\}\>/,&/;ta' <<<"$exits")
+        grep -q "#$repetition (run $run)" "$html" || fail "the report does not list repetition $repetition (run $run)"
+        grep -q "<td>$grouped</td>" "$html" || fail "the report does not list repetition $repetition's $grouped exits"
+    done < <(tail -n +2 "$work/boot.csv")
+
+    virsh -q -c "$uri" start "$domain" </dev/null
+    rc=0
+    "$cli" experiment run cpuid-storm --repeat 2 --connect "$uri" --store "$store" >"$work/storm.out" 2>"$work/storm.err" || rc=$?
+    cat "$work/storm.err" >&2
+    cat "$work/storm.out"
+    [[ $rc == 0 ]] || fail "experiment run cpuid-storm exited $rc"
+    [[ $(grep -c '^check passed, repetition [12]: [0-9]* CPUID exits counted around' "$work/storm.out") == 2 ]] \
+        || fail "the CPUID storm's checks did not both pass"
     ;;
 
 session-rejoin)
