@@ -2,6 +2,7 @@
 #include "commandline.h"
 
 #include "deploy/deploypipeline.h"
+#include "experiment/welchtest.h"
 #include "metrics/fleetconfig.h"
 #include "metrics/fleetexporter.h"
 #include "metrics/metricsserver.h"
@@ -56,6 +57,8 @@ const char *const Description =
     "  spans RUN         Print the exits and cycles of each workload, I/O burst and boot span.\n"
     "  compare RUN RUN…  Print each span of two or more runs (repetitions) with the mean, standard\n"
     "                    deviation, minimum and maximum of its exits, cycles/exit and duration.\n"
+    "  compare A… vs B…  The same, and whether the groups' exits differ by more than their spread\n"
+    "                    (Welch's t-test, two-sided).\n"
     "  experiment list   List the experiments (shipped, and the user's beside the run database).\n"
     "  experiment show NAME   Print an experiment's recipe (JSON, docs/experiments.md).\n"
     "  experiment run NAME|FILE --connect URI [--guest G] [--repeat N] [--csv FILE] [--report DIR]\n"
@@ -870,14 +873,21 @@ int CommandLine::listSpans()
 
 int CommandLine::compareRuns()
 {
-    if (m_positional.size() < 2)
+    // "compare 1 2 3 vs 4 5 6": two groups of repetitions, tested against each other.
+    const int versus = int(m_positional.indexOf(QStringLiteral("vs")));
+    if (versus >= 0 && (versus < 2 || m_positional.size() - versus - 1 < 2 || m_positional.count(QStringLiteral("vs")) > 1))
+        return usageError(QStringLiteral("compare A… vs B… needs two runs or more on each side of 'vs'"));
+    QStringList idTexts = m_positional;
+    if (versus >= 0)
+        idTexts.removeAt(versus);
+    if (idTexts.size() < 2)
         return usageError(QStringLiteral("compare takes two or more run numbers"));
     RunStore store;
     if (const int status = openStore(store, true))
         return status;
     QVector<RunComparison::Entry> entries;
     QStringList ids;
-    for (const auto &idText : std::as_const(m_positional)) {
+    for (const auto &idText : std::as_const(idTexts)) {
         auto series = std::make_shared<ExitSeries>();
         qint64 runId = 0;
         if (const int status = loadRun(store, idText, series.get(), &runId))
@@ -890,6 +900,8 @@ int CommandLine::compareRuns()
                                     "cycles_per_exit_sd\tduration_mean_s\tduration_sd_s");
     for (const auto &id : std::as_const(ids))
         header += QStringLiteral("\texits_run") + id;
+    if (versus >= 0)
+        header += QStringLiteral("\texits_mean_a\texits_mean_b\tdifference_percent\twelch_t\twelch_df\twelch_p\tverdict");
     out(header);
     using Figure = RunComparison::Figure;
     for (int row = 0; row < comparison.rows().size(); ++row) {
@@ -909,8 +921,30 @@ int CommandLine::compareRuns()
                     .arg(cpe.sd, 0, 'f', 1)
                     .arg(duration.mean, 0, 'f', 3)
                     .arg(duration.sd, 0, 'f', 3);
-        for (const auto &f : comparison.rows().at(row).perRun)
+        const auto &perRun = comparison.rows().at(row).perRun;
+        QVector<double> a, b;
+        for (int r = 0; r < perRun.size(); ++r) {
+            const auto &f = perRun.at(r);
             line += QLatin1Char('\t') + (f.present ? QString::number(f.exits) : QString());
+            if (f.present)
+                (r < versus ? a : b) << double(f.exits);
+        }
+        if (versus >= 0) {
+            const auto test = WelchTest::compare(a, b);
+            if (!test.valid) {
+                line += QStringLiteral("\t\t\t\t\t\t\t") + test.why;
+            } else {
+                const double difference = RunComparison::percentDifference(test.meanB, test.meanA);
+                line += QStringLiteral("\t%1\t%2\t%3\t%4\t%5\t%6\t%7")
+                            .arg(test.meanA, 0, 'f', 1)
+                            .arg(test.meanB, 0, 'f', 1)
+                            .arg(difference, 0, 'f', 1)
+                            .arg(test.t, 0, 'f', 3)
+                            .arg(test.degreesOfFreedom, 0, 'f', 1)
+                            .arg(test.p, 0, 'g', 3)
+                            .arg(test.significant() ? QStringLiteral("differs (p < 0.05)") : QStringLiteral("within the spread"));
+            }
+        }
         out(line);
     }
     return Ok;

@@ -204,6 +204,41 @@ private Q_SLOTS:
         QCOMPARE(r.code, 4);
     }
 
+    // Two groups of repetitions: Welch's test says whether their exits differ by more than their
+    // spread. Workloads of 400,000 and 410,000 exits against 600,000 and 610,000: t = -28.28 with
+    // 2 degrees of freedom, p = 1 - |t| / sqrt(t² + 2) = 0.00125.
+    void compareVersusTestsTheGroups()
+    {
+        const auto store = path(QStringLiteral("versus.sqlite"));
+        for (const int perSample : {4000, 4100, 6000, 6100}) {
+            TestFixture::StreamShape shape;
+            shape.exitsPerSample = perSample;
+            const auto recording = path(QStringLiteral("versus-%1.exs").arg(perSample));
+            QVERIFY(TestFixture::writeStream(recording, TestFixture::makeStream(shape)));
+            QCOMPARE(cli({QStringLiteral("record"), QStringLiteral("--store"), store, QStringLiteral("--file"), recording}).code, 0);
+        }
+        auto r = cli({QStringLiteral("compare"), QStringLiteral("1"), QStringLiteral("2"), QStringLiteral("vs"), QStringLiteral("3"),
+                      QStringLiteral("4"), QStringLiteral("--store"), store});
+        QCOMPARE(r.code, 0);
+        const auto lines = r.out.split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+        QCOMPARE(lines.size(), 3);
+        QVERIFY(lines.at(0).endsWith(QStringLiteral("\texits_mean_a\texits_mean_b\tdifference_percent\twelch_t\twelch_df\twelch_p\tverdict")));
+        const auto workload = lines.at(2).split(QLatin1Char('\t'));
+        QCOMPARE(workload.at(0), QStringLiteral("write 8"));
+        QCOMPARE(workload.at(14), QStringLiteral("405000.0"));
+        QCOMPARE(workload.at(15), QStringLiteral("605000.0"));
+        QCOMPARE(workload.at(16), QStringLiteral("49.4"));
+        QCOMPARE(workload.at(17), QStringLiteral("-28.284"));
+        QCOMPARE(workload.at(18), QStringLiteral("2.0"));
+        QCOMPARE(workload.at(19), QStringLiteral("0.00125"));
+        QCOMPARE(workload.at(20), QStringLiteral("differs (p < 0.05)"));
+
+        r = cli({QStringLiteral("compare"), QStringLiteral("1"), QStringLiteral("vs"), QStringLiteral("3"), QStringLiteral("4"),
+                 QStringLiteral("--store"), store});
+        QCOMPARE(r.code, 2);
+        QVERIFY(r.err.contains(QStringLiteral("two runs or more on each side of 'vs'")));
+    }
+
     void helpAndVersion()
     {
         auto r = cli({QStringLiteral("--help")});
