@@ -438,6 +438,47 @@ experiments)
     # The shipped experiments on the patched lab: three boots measured from the host's reading before
     # each start, summarized and reported; then the CPUID storm on the running guest, whose CPUID exits
     # (read with the per-reason leaf) must be its size plus at most the sampler's own reads.
+    #
+    # An L2 guest has been seen to livelock early in its boot under the emulated SVM: one instruction
+    # (32-bit paging, before the kernel's own) faulting on nested paging tens of thousands of times a
+    # second, forever, so that its agent never speaks. That, and only that, shown by the guest's RIP
+    # standing still and nested page faults being nearly all of L1's exits, lets the experiment run once
+    # more, and says so.
+    l2_livelocked() { # prints the evidence; true if the guest is livelocked in nested page faults
+        local rips npf all
+        rips=$(for _ in 1 2 3; do
+            timeout 60 "$labctl" ssh "virsh qemu-monitor-command $domain --hmp 'info registers'" </dev/null \
+                | grep -oE '^(RIP|EIP)=[0-9a-f]+'
+            sleep 1
+        done | sort -u)
+        timeout 60 "$labctl" ssh 'exitscope-probe --rate 2 --duration 2 --reasons 0x400' </dev/null >"$work/npf.exs" 2>/dev/null || return 1
+        "$cli" record --file "$work/npf.exs" --store "$work/npf.sqlite" --csv "$work/npf.csv" --reasons-csv "$work/npf-reasons.csv" --quiet \
+            >/dev/null 2>&1 || return 1
+        all=$(awk -F, '$1 == "sample" && $10 != "" { n += $10 } END { print n + 0 }' "$work/npf.csv")
+        npf=$(awk -F, 'NR > 1 { n += $4 } END { print n + 0 }' "$work/npf-reasons.csv")
+        echo "guest's instruction pointer over 3 s: $(tr '\n' ' ' <<<"$rips"); L1's exits in 1.5 s: $all, of them nested page faults: $npf"
+        [[ $(wc -l <<<"$rips") == 1 && -n $rips ]] && ((all > 1000 && npf * 10 >= all * 9))
+    }
+    run_experiment() { # NAME OUTPUT-PREFIX ARGS...: once more after a livelocked boot
+        local name=$1 prefix=$2 attempt
+        shift 2
+        for attempt in 1 2; do
+            rc=0
+            "$cli" experiment run "$name" --connect "$uri" --store "$store" --wait 300 "$@" >"$prefix.out" 2>"$prefix.err" || rc=$?
+            cat "$prefix.err" >&2
+            cat "$prefix.out"
+            ((rc == 0)) && return 0
+            if ((attempt == 1)) && grep -q "The agent's hello did not come within" "$prefix.err" && l2_livelocked; then
+                echo "NOTE: $domain livelocked in nested page faults during its boot under the emulator; running $name once more"
+                virsh -q -c "$uri" destroy "$domain" </dev/null || true
+                rm -rf "$work/boot-report"
+                # A recipe that does not start the guest itself reads a running one.
+                [[ $name == boot-cost ]] || virsh -q -c "$uri" start "$domain" </dev/null
+                continue
+            fi
+            return "$rc"
+        done
+    }
     need_agent
     "$labctl" up --patched "${aargs[@]}"
     uri=$("$labctl" uri)
@@ -447,12 +488,8 @@ experiments)
     trap 'virsh -q -c "$uri" destroy "$domain" </dev/null >/dev/null 2>&1 || true
         timeout 120 "$labctl" ssh rm -f /usr/local/bin/exitscope-probe </dev/null >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
     store=$work/experiments.sqlite
-    rc=0
-    "$cli" experiment run boot-cost --repeat 3 --connect "$uri" --store "$store" --csv "$work/boot.csv" \
-        --report "$work/boot-report" >"$work/boot.out" 2>"$work/boot.err" || rc=$?
-    cat "$work/boot.err" >&2
-    cat "$work/boot.out"
-    [[ $rc == 0 ]] || fail "experiment run boot-cost exited $rc"
+    run_experiment boot-cost "$work/boot" --repeat 3 --csv "$work/boot.csv" --report "$work/boot-report" \
+        || fail "experiment run boot-cost exited $rc"
     # Three repetitions, each a boot of at least 1,000 exits within ±30 % of their mean (docs/experiments.md).
     awk -F'\t' '$1 == "boot" { found = 1; if ($2 != 3) bad = 1
             for (i = 13; i <= 15; i++) { if ($i < 1000 || $i < 0.7 * $3 || $i > 1.3 * $3) bad = 1 } }
@@ -467,11 +504,7 @@ experiments)
     done < <(tail -n +2 "$work/boot.csv")
 
     virsh -q -c "$uri" start "$domain" </dev/null
-    rc=0
-    "$cli" experiment run cpuid-storm --repeat 2 --connect "$uri" --store "$store" >"$work/storm.out" 2>"$work/storm.err" || rc=$?
-    cat "$work/storm.err" >&2
-    cat "$work/storm.out"
-    [[ $rc == 0 ]] || fail "experiment run cpuid-storm exited $rc"
+    run_experiment cpuid-storm "$work/storm" --repeat 2 || fail "experiment run cpuid-storm exited $rc"
     [[ $(grep -c '^check passed, repetition [12]: [0-9]* CPUID exits counted around' "$work/storm.out") == 2 ]] \
         || fail "the CPUID storm's checks did not both pass"
     ;;
