@@ -157,6 +157,7 @@ void ExperimentRunner::beginRepetition()
 
     RecordingSession::Options options;
     options.info.name = tr("%1 %2/%3").arg(m_recipe.title).arg(m_repetition).arg(m_repetitionCount);
+    options.info.host = HostController::displayName(m_options.uri);
     options.info.guest = m_guest;
     options.info.notes = tr("experiment %1, repetition %2 of %3").arg(m_recipe.name).arg(m_repetition).arg(m_repetitionCount);
     // The runner waits for the hello itself, with progress; the session's own limit is a backstop.

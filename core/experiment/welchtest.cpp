@@ -25,26 +25,21 @@ double betaContinuedFraction(double x, double a, double b)
         d = Tiny;
     d = 1 / d;
     double h = d;
+    // One term of the fraction: its coefficient folded into c and d; returns the factor for h.
+    const auto term = [&c, &d](double coefficient) {
+        d = 1 + coefficient * d;
+        if (std::fabs(d) < Tiny)
+            d = Tiny;
+        c = 1 + coefficient / c;
+        if (std::fabs(c) < Tiny)
+            c = Tiny;
+        d = 1 / d;
+        return d * c;
+    };
     for (int m = 1; m <= MaxIterations; ++m) {
         const double m2 = 2.0 * m;
-        double aa = m * (b - m) * x / ((qam + m2) * (a + m2));
-        d = 1 + aa * d;
-        if (std::fabs(d) < Tiny)
-            d = Tiny;
-        c = 1 + aa / c;
-        if (std::fabs(c) < Tiny)
-            c = Tiny;
-        d = 1 / d;
-        h *= d * c;
-        aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2));
-        d = 1 + aa * d;
-        if (std::fabs(d) < Tiny)
-            d = Tiny;
-        c = 1 + aa / c;
-        if (std::fabs(c) < Tiny)
-            c = Tiny;
-        d = 1 / d;
-        const double delta = d * c;
+        h *= term(m * (b - m) * x / ((qam + m2) * (a + m2)));
+        const double delta = term(-(a + m) * (qab + m) * x / ((a + m2) * (qap + m2)));
         h *= delta;
         if (std::fabs(delta - 1) < Epsilon)
             break;
