@@ -213,6 +213,11 @@ int CommandLine::run(const QStringList &arguments)
     const QCommandLineOption repeat(QStringLiteral("repeat"),
                                     QStringLiteral("experiment run: repetitions (default: the recipe's)."), QStringLiteral("n"));
     parser.addOption(repeat);
+    const QCommandLineOption bootRetries(QStringLiteral("boot-retries"),
+                                         QStringLiteral("experiment run: run a repetition again (at most this often in all) when its "
+                                                        "guest was reset, crashed or never spoke while it booted; default 0."),
+                                         QStringLiteral("n"));
+    parser.addOption(bootRetries);
     parser.addOptions({store, file, command, connectTo, agent, boot, probe, rate, paced, speed, duration, wait, send, saveStream, csv, png, pdf, size, subtractOwn, name, notes, host,
                        kernel, guest, quiet, activate, revert, dryRun, await, stopGuests, leaves, modules, rebootTimeout, installAgent, acceptNewHostKey});
 
@@ -275,6 +280,12 @@ int CommandLine::run(const QStringList &arguments)
         m_repeat = parser.value(repeat).toInt(&ok);
         if (!ok || m_repeat < 1 || m_repeat > 1000)
             return usageError(QStringLiteral("--repeat needs a whole number from 1 to 1000, not '%1'").arg(parser.value(repeat)));
+    }
+    if (parser.isSet(bootRetries)) {
+        bool ok = false;
+        m_bootRetries = parser.value(bootRetries).toInt(&ok);
+        if (!ok || m_bootRetries < 0 || m_bootRetries > 100)
+            return usageError(QStringLiteral("--boot-retries needs a whole number from 0 to 100, not '%1'").arg(parser.value(bootRetries)));
     }
     if (parser.isSet(wait)) {
         m_waitSet = true;

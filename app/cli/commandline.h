@@ -83,6 +83,7 @@ private:
     int m_wait = 300;
     bool m_waitSet = false;
     int m_repeat = 0; // experiment run --repeat; 0: the recipe's
+    int m_bootRetries = 0; // experiment run --boot-retries
     bool m_paced = false;
     bool m_subtractOwn = false;
     bool m_quiet = false;

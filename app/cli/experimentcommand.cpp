@@ -98,6 +98,7 @@ int CommandLine::experiment()
     options.guest = m_guest;
     options.repetitions = m_repeat;
     options.subtractOwnExits = m_subtractOwn;
+    options.bootRetries = m_bootRetries;
     if (m_waitSet && m_wait > 0) {
         options.helloTimeoutSeconds = m_wait;
         options.stepTimeoutSeconds = std::max(options.stepTimeoutSeconds, m_wait);
@@ -123,6 +124,13 @@ int CommandLine::experiment()
         QObject::connect(&runner, &ExperimentRunner::waiting, &loop, [this](int waited, int timeout, const QString &what) {
             if (waited > 0 && waited % 10 == 0)
                 err(QStringLiteral("    waiting for %1: %2 s of %3 s").arg(what.left(1).toLower() + what.mid(1)).arg(waited).arg(timeout));
+        });
+        QObject::connect(&runner, &ExperimentRunner::repetitionDiscarded, &loop, [this](int repetition, qint64 runId, const QString &why) {
+            err(QStringLiteral("[repetition %1] discarded: %2; run %3 is kept as discarded, the guest is forced off and "
+                               "the repetition runs again")
+                    .arg(repetition)
+                    .arg(why)
+                    .arg(runId));
         });
         QObject::connect(&runner, &ExperimentRunner::notice, &loop,
                          [this](const QString &message) { err(QStringLiteral("  note: %1").arg(message)); });

@@ -49,6 +49,7 @@ ExperimentDialog::ExperimentDialog(RunStore *store, const QString &storePath, QW
     , m_guest(new QLineEdit(this))
     , m_repetitions(new QSpinBox(this))
     , m_subtractOwn(new QCheckBox(tr("Leave the sampler's own CPUIDs out of each span's exits"), this))
+    , m_bootRetries(new QSpinBox(this))
     , m_run(new QPushButton(tr("&Run"), this))
     , m_cancel(new QPushButton(tr("&Cancel experiment"), this))
     , m_report(new QPushButton(tr("Write a &report…"), this))
@@ -76,6 +77,10 @@ ExperimentDialog::ExperimentDialog(RunStore *store, const QString &storePath, QW
     m_description->setWordWrap(true);
     m_uri->setPlaceholderText(tr("libvirt URI of the host, e.g. qemu+ssh://root@host/system"));
     m_repetitions->setRange(1, ExperimentRecipe::MaxRepetitions);
+    m_bootRetries->setObjectName(QStringLiteral("bootRetries"));
+    m_bootRetries->setRange(0, 100);
+    m_bootRetries->setToolTip(tr("A repetition whose guest was reset, crashed or never spoke while it booted is discarded and "
+                                 "run again, at most this often in all (nested or emulated hosts do this now and then)"));
     m_log->setReadOnly(true);
     m_log->setMaximumBlockCount(2000);
     m_result->setEditTriggers(QAbstractItemView::NoEditTriggers);
@@ -89,6 +94,7 @@ ExperimentDialog::ExperimentDialog(RunStore *store, const QString &storePath, QW
     form->addRow(tr("&Host:"), m_uri);
     form->addRow(tr("&Guest:"), m_guest);
     form->addRow(tr("Re&petitions:"), m_repetitions);
+    form->addRow(tr("Failed &boots run again:"), m_bootRetries);
     form->addRow(QString(), m_subtractOwn);
     auto buttons = new QHBoxLayout;
     buttons->addWidget(m_run);
@@ -134,6 +140,13 @@ ExperimentDialog::ExperimentDialog(RunStore *store, const QString &storePath, QW
     });
     connect(m_runner, &ExperimentRunner::settling, this,
             [this](double seconds) { m_step->setText(tr("Settling for %1 s before the next repetition").arg(seconds)); });
+    connect(m_runner, &ExperimentRunner::repetitionDiscarded, this, [this](int repetition, qint64 runId, const QString &why) {
+        log(tr("Repetition %1 discarded: %2; run %3 is kept as discarded, the guest is forced off and the repetition runs again")
+                .arg(repetition)
+                .arg(why)
+                .arg(runId));
+        Q_EMIT runStored(runId);
+    });
     connect(m_runner, &ExperimentRunner::notice, this, [this](const QString &message) { log(tr("  Note: %1").arg(message)); });
     connect(m_runner, &ExperimentRunner::repetitionEnded, this, [this](int repetition, qint64 runId, bool ok, const QString &message) {
         m_progress->setValue(repetition);
@@ -218,6 +231,7 @@ void ExperimentDialog::run()
     options.guest = m_guest->text().trimmed();
     options.repetitions = m_repetitions->value();
     options.subtractOwnExits = m_subtractOwn->isChecked();
+    options.bootRetries = m_bootRetries->value();
     m_result->clear();
     m_result->setRowCount(0);
     m_checks->clear();
@@ -302,7 +316,7 @@ void ExperimentDialog::updateButtons()
     m_run->setEnabled(!running && haveRecipe);
     m_cancel->setEnabled(running);
     m_report->setEnabled(!running && !m_shownResult.repetitions().isEmpty());
-    for (QWidget *w : std::initializer_list<QWidget *>{m_recipe, m_uri, m_guest, m_repetitions, m_subtractOwn})
+    for (QWidget *w : std::initializer_list<QWidget *>{m_recipe, m_uri, m_guest, m_repetitions, m_bootRetries, m_subtractOwn})
         w->setEnabled(!running);
 }
 

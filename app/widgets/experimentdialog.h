@@ -63,6 +63,7 @@ private:
     QLineEdit *m_guest;
     QSpinBox *m_repetitions;
     QCheckBox *m_subtractOwn;
+    QSpinBox *m_bootRetries;
     QPushButton *m_run;
     QPushButton *m_cancel;
     QPushButton *m_report;

@@ -3,6 +3,7 @@
 
 #include "protocol/exitreasons.h"
 #include "series/exitseries.h"
+#include "store/runstore.h"
 #include "virt/hostcontroller.h"
 
 #include <QLoggingCategory>
@@ -20,8 +21,10 @@ ExperimentRunner::ExperimentRunner(RunStore *store, QObject *parent)
         if (m_waitTimeout <= 0)
             return;
         const int waited = int(m_waitClock.elapsed() / 1000);
-        if (waited >= m_waitTimeout)
+        if (waited >= m_waitTimeout) {
+            m_bootFault = m_recipe.bootsGuest() && (m_wait == Wait::Hello || m_wait == Wait::Boot);
             failRepetition(tr("%1 did not come within %2 s").arg(m_waitWhat).arg(m_waitTimeout));
+        }
         else
             Q_EMIT waiting(waited, m_waitTimeout, m_waitWhat);
     });
@@ -59,6 +62,8 @@ bool ExperimentRunner::start(const ExperimentRecipe &recipe, const Options &opti
     m_options = options;
     m_repetitionCount = options.repetitions > 0 ? options.repetitions : recipe.repetitions;
     m_repetition = 0;
+    m_retriesLeft = qMax(0, options.bootRetries);
+    m_discarded = 0;
     m_done.clear();
     m_result = {};
     m_cancelling = false;
@@ -79,14 +84,27 @@ bool ExperimentRunner::start(const ExperimentRecipe &recipe, const Options &opti
                                                .arg(m_guest, DomainInfo::stateName(domain->state)));
         beginRepetition();
     });
+    connect(m_host, &HostController::disconnected, this, [this] {
+        // The host went away (it rebooted, crashed, or the network did): nothing more can be driven.
+        if (!m_running)
+            return;
+        if (m_session && m_session->isActive())
+            failRepetition(tr("The connection to the host was lost"));
+        else
+            finish(Outcome::Failed, tr("The connection to the host was lost"));
+    });
     connect(m_host, &HostController::connectionFailed, this, [this](const QString &message) {
         if (m_running && !m_session)
             finish(Outcome::Failed, tr("Cannot connect to the host: %1").arg(message));
     });
     connect(m_host, &HostController::domainLifecycle, this, [this](const QString &domain, DomainEvent event) {
+        const bool off = event == DomainEvent::ShutDown || event == DomainEvent::Stopped || event == DomainEvent::Crashed;
+        if (domain == m_guest && off && m_wait == Wait::ForcedOff) {
+            retryAfterForcedOff();
+            return;
+        }
         if (domain != m_guest || !m_session)
             return;
-        const bool off = event == DomainEvent::ShutDown || event == DomainEvent::Stopped || event == DomainEvent::Crashed;
         if (m_wait == Wait::GuestOff) {
             if (off)
                 stepDone();
@@ -94,16 +112,27 @@ bool ExperimentRunner::start(const ExperimentRecipe &recipe, const Options &opti
         }
         // The guest went away or started over in the middle of a repetition: its figures would mix
         // two lives of the guest.
-        if (off || event == DomainEvent::Rebooted)
+        if (off || event == DomainEvent::Rebooted) {
+            // Before the boot marker: the boot went wrong, not a step of the recipe.
+            m_bootFault = m_recipe.bootsGuest() && !m_bootSeen;
             failRepetition(tr("%1 %2 during the step '%3'")
                                .arg(m_guest, domainEventName(event),
                                     m_step >= 0 && m_step < m_recipe.steps.size() ? m_recipe.steps.at(m_step).text()
                                                                                   : tr("waiting for the agent")));
+        }
     });
     connect(m_host, &HostController::actionFailed, this,
             [this](const QString &domain, DomainAction, const QString &message) {
                 if (domain == m_guest && m_wait == Wait::GuestOff)
                     failRepetition(tr("Cannot shut %1 down: %2").arg(domain, message));
+                else if (domain == m_guest && m_wait == Wait::ForcedOff) {
+                    // It may have gone off by itself meanwhile (the shutdown asked for after the failure).
+                    const auto *info = m_host->domain(domain);
+                    if (info && info->canStart())
+                        retryAfterForcedOff();
+                    else
+                        finish(Outcome::Failed, tr("Cannot force %1 off to run the repetition again: %2").arg(domain, message));
+                }
             });
     Q_EMIT connecting(options.uri);
     m_host->connectTo(options.uri);
@@ -131,6 +160,7 @@ void ExperimentRunner::beginRepetition()
     ++m_repetition;
     m_handshakeSeen = false;
     m_bootSeen = false;
+    m_bootFault = false;
     m_repetitionFailure.clear();
     m_workload.clear();
     m_workloadSpan = 0;
@@ -327,6 +357,24 @@ void ExperimentRunner::onSessionEnded(qint64 runId, RecordingSession::Outcome ou
         return finish(Outcome::Cancelled,
                       tr("Cancelled after %1 of %2 repetitions").arg(m_done.size()).arg(m_repetitionCount));
     }
+    if (!m_repetitionFailure.isEmpty() && m_bootFault && m_retriesLeft > 0) {
+        // The boot itself went wrong (not a step of the recipe): this repetition measured nothing
+        // worth keeping. Its run stays, named so; the guest is forced off and the repetition runs again.
+        --m_retriesLeft;
+        ++m_discarded;
+        RunInfo info;
+        if (m_store->runInfo(runId, &info))
+            m_store->renameRun(runId, tr("%1 (discarded: %2)").arg(info.name, m_repetitionFailure));
+        Q_EMIT repetitionDiscarded(m_repetition, runId, m_repetitionFailure);
+        --m_repetition;
+        const auto *domain = m_host->domain(m_guest);
+        waitFor(Wait::ForcedOff, tr("%1 forced off").arg(m_guest), m_options.stepTimeoutSeconds);
+        if (domain && domain->canStart())
+            retryAfterForcedOff();
+        else
+            m_host->destroyDomain(m_guest);
+        return;
+    }
     if (!m_repetitionFailure.isEmpty()) {
         Q_EMIT repetitionEnded(m_repetition, runId, false, m_repetitionFailure);
         return finish(Outcome::Failed, tr("Repetition %1 of %2 failed: %3")
@@ -338,6 +386,16 @@ void ExperimentRunner::onSessionEnded(qint64 runId, RecordingSession::Outcome ou
     Q_EMIT repetitionEnded(m_repetition, runId, true, {});
     if (m_repetition >= m_repetitionCount)
         return finish(Outcome::Completed, {});
+    waitFor(Wait::Settle, tr("The settle time"), 0);
+    Q_EMIT settling(m_recipe.settleSeconds);
+    m_pause.start(int(m_recipe.settleSeconds * 1000));
+}
+
+void ExperimentRunner::retryAfterForcedOff()
+{
+    if (m_wait != Wait::ForcedOff)
+        return;
+    // Off now: the settle time first, as between any two repetitions.
     waitFor(Wait::Settle, tr("The settle time"), 0);
     Q_EMIT settling(m_recipe.settleSeconds);
     m_pause.start(int(m_recipe.settleSeconds * 1000));

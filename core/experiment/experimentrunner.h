@@ -33,6 +33,10 @@ public:
         bool subtractOwnExits = false;
         int helloTimeoutSeconds = 600; // the agent's first word after a start
         int stepTimeoutSeconds = 900;  // the boot marker, a workload's end, the guest off
+        // A repetition whose guest was reset, crashed or never spoke while it booted (seen under
+        // nested emulation) is discarded, its guest forced off, and run again, at most this often
+        // over the experiment; each time is reported. 0: such a repetition fails the experiment.
+        int bootRetries = 0;
     };
 
     enum class Outcome { Completed, Cancelled, Failed };
@@ -64,10 +68,12 @@ Q_SIGNALS:
     // Something the user should know that does not stop the experiment (a boot that cannot be measured).
     void notice(const QString &message);
     void repetitionEnded(int repetition, qint64 runId, bool ok, const QString &message);
+    // A repetition whose boot failed was discarded (its run is kept, named so) and runs again.
+    void repetitionDiscarded(int repetition, qint64 runId, const QString &why);
     void finished(ExitScope::ExperimentRunner::Outcome outcome, const QString &message);
 
 private:
-    enum class Wait { Nothing, Hello, Boot, WorkloadEnd, GuestOff, Idle, Settle };
+    enum class Wait { Nothing, Hello, Boot, WorkloadEnd, GuestOff, Idle, Settle, ForcedOff };
 
     void beginRepetition();
     void nextStep();
@@ -78,6 +84,7 @@ private:
     void onHandshake(const Handshake &handshake);
     void onSessionEnded(qint64 runId, RecordingSession::Outcome outcome, const QString &message);
     void failRepetition(const QString &message);
+    void retryAfterForcedOff();
     void finish(Outcome outcome, const QString &message);
 
     RunStore *m_store;
@@ -93,6 +100,9 @@ private:
     bool m_cancelling = false;
     bool m_handshakeSeen = false;
     bool m_bootSeen = false;
+    bool m_bootFault = false; // the failure happened while the guest booted
+    int m_retriesLeft = 0;
+    int m_discarded = 0;
     QString m_repetitionFailure;
     // The workload a Run step waits for: its start marker's span id once seen.
     QString m_workload;

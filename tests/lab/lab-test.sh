@@ -89,6 +89,19 @@ put_probe_on_l1() {
         || fail "cannot put exitscope-probe on L1"
 }
 
+# The patched lab (the patched-stream step's, also when a step runs alone) with exitscope-l2 shut off
+# and the probe on L1's PATH; sets uri and domain; the step's end takes the guest down and the probe off.
+patched_lab_with_probe() {
+    need_agent
+    "$labctl" up --patched "${aargs[@]}"
+    uri=$("$labctl" uri)
+    domain=exitscope-l2
+    [[ $(domain_state "$uri" "$domain") == "shut off" ]] || virsh -q -c "$uri" destroy "$domain" </dev/null
+    put_probe_on_l1
+    trap 'virsh -q -c "$uri" destroy "$domain" </dev/null >/dev/null 2>&1 || true
+        timeout 120 "$labctl" ssh rm -f /usr/local/bin/exitscope-probe </dev/null >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
+}
+
 mapfile -t aargs < <(agent_args)
 # One step, in a subshell of its own (its traps, its work directory), so that it can run again.
 run_step() {
@@ -387,16 +400,9 @@ session-boot)
     # The main job's path: the application's recording session opens the agent's channel before the
     # guest runs (--boot), waits for the agent's hello, and records from there on. Runs on the
     # patched lab that patched-stream left.
-    need_agent
-    "$labctl" up --patched "${aargs[@]}" # the patched-stream step's lab, also when run alone
-    uri=$("$labctl" uri)
-    domain=exitscope-l2
-    [[ $(domain_state "$uri" "$domain") == "shut off" ]] || virsh -q -c "$uri" destroy "$domain" </dev/null
     # The probe, as a deployment puts it on L1: the session reads the host's counters with it just
     # before it starts the guest, and the boot's cost is measured from there.
-    put_probe_on_l1
-    trap 'virsh -q -c "$uri" destroy "$domain" </dev/null >/dev/null 2>&1 || true
-        timeout 120 "$labctl" ssh rm -f /usr/local/bin/exitscope-probe </dev/null >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
+    patched_lab_with_probe
     store=$work/session.sqlite
     rc=0
     "$cli" record --store "$store" --connect "$uri" --agent "$domain" --boot --wait 600 --duration 10 \
@@ -468,6 +474,15 @@ experiments)
             cat "$prefix.err" >&2
             cat "$prefix.out"
             ((rc == 0)) && return 0
+            if ((attempt == 1)) && grep -qE "$domain rebooted during the step '(start|wait-boot)'" "$prefix.err"; then
+                echo "NOTE: $domain was reset during its boot under the emulator (no panic on its console); its console and L1's log of its QEMU:"
+                timeout 60 "$labctl" ssh "tail -n 5 /var/log/libvirt/qemu/$domain-console.log; grep -v '^[-A-Z/]' /var/log/libvirt/qemu/$domain.log | tail -n 4" </dev/null || true
+                echo "NOTE: running $name once more"
+                virsh -q -c "$uri" destroy "$domain" </dev/null >/dev/null 2>&1 || true
+                rm -rf "$work/boot-report"
+                [[ $name == boot-cost ]] || virsh -q -c "$uri" start "$domain" </dev/null
+                continue
+            fi
             if ((attempt == 1)) && grep -q "The agent's hello did not come within" "$prefix.err" && l2_livelocked; then
                 echo "NOTE: $domain livelocked in nested page faults during its boot under the emulator; running $name once more"
                 virsh -q -c "$uri" destroy "$domain" </dev/null || true
@@ -479,16 +494,9 @@ experiments)
             return "$rc"
         done
     }
-    need_agent
-    "$labctl" up --patched "${aargs[@]}"
-    uri=$("$labctl" uri)
-    domain=exitscope-l2
-    [[ $(domain_state "$uri" "$domain") == "shut off" ]] || virsh -q -c "$uri" destroy "$domain" </dev/null
-    put_probe_on_l1
-    trap 'virsh -q -c "$uri" destroy "$domain" </dev/null >/dev/null 2>&1 || true
-        timeout 120 "$labctl" ssh rm -f /usr/local/bin/exitscope-probe </dev/null >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
+    patched_lab_with_probe
     store=$work/experiments.sqlite
-    run_experiment boot-cost "$work/boot" --repeat 3 --csv "$work/boot.csv" --report "$work/boot-report" \
+    run_experiment boot-cost "$work/boot" --repeat 3 --boot-retries 2 --csv "$work/boot.csv" --report "$work/boot-report" \
         || fail "experiment run boot-cost exited $rc"
     # Three repetitions, each a boot of at least 1,000 exits within ±30 % of their mean (docs/experiments.md).
     awk -F'\t' '$1 == "boot" { found = 1; if ($2 != 3) bad = 1
