@@ -10,6 +10,7 @@ namespace ExitScope {
 
 namespace {
 using HtmlPage::count;
+using HtmlPage::describe;
 using HtmlPage::escaped;
 using HtmlPage::fixed;
 using HtmlPage::row;
@@ -19,13 +20,6 @@ QString meanAndSd(const RunComparison::Spread &s, int decimals)
     if (s.n == 0)
         return QStringLiteral("–");
     return s.n > 1 ? QStringLiteral("%1 ± %2").arg(fixed(s.mean, decimals), fixed(s.sd, decimals)) : fixed(s.mean, decimals);
-}
-
-QString describe(const QString &label, const QString &value)
-{
-    if (value.isEmpty())
-        return {};
-    return QStringLiteral("<tr><th>%1</th><td>%2</td></tr>\n").arg(escaped(label), escaped(value));
 }
 } // namespace
 

@@ -54,4 +54,11 @@ QString row(const QStringList &cells, bool header)
     return html + QStringLiteral("</tr>\n");
 }
 
+QString describe(const QString &label, const QString &value)
+{
+    if (value.isEmpty())
+        return {};
+    return QStringLiteral("<tr><th>%1</th><td>%2</td></tr>\n").arg(escaped(label), escaped(value));
+}
+
 } // namespace ExitScope::HtmlPage

@@ -18,6 +18,8 @@ QString count(quint64 value);
 QString fixed(double value, int decimals);
 // One table row of cells that are already HTML.
 QString row(const QStringList &cells, bool header = false);
+// A "label: value" row of a description table, both escaped; nothing for an empty value.
+QString describe(const QString &label, const QString &value);
 
 } // namespace HtmlPage
 

@@ -36,12 +36,7 @@ QString ratio(quint64 cycles, quint64 exits)
     return exits ? fixed(double(cycles) / double(exits), 0) : QStringLiteral("–");
 }
 
-QString describe(const QString &label, const QString &value)
-{
-    if (value.isEmpty())
-        return {};
-    return QStringLiteral("<tr><th>%1</th><td>%2</td></tr>\n").arg(esc(label), esc(value));
-}
+using HtmlPage::describe;
 
 QString runTitle(const RunInfo &run)
 {
