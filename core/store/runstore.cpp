@@ -11,6 +11,7 @@
 #include <QSqlDatabase>
 #include <QSqlError>
 #include <QSqlQuery>
+#include <QScopeGuard>
 #include <QStandardPaths>
 
 Q_LOGGING_CATEGORY(lcStore, "exitscope.store", QtWarningMsg)
@@ -540,6 +541,13 @@ bool RunStore::appendRecords(qint64 runId, const QVector<BufferedRecord> &record
 bool RunStore::replay(qint64 runId, RecordSink *sink, const std::function<bool(qint64, qint64)> &progress)
 {
     auto db = QSqlDatabase::database(m_connection, false);
+    // One read transaction: the run's counts and its rows come from the same snapshot, so a recorder
+    // appending meanwhile cannot make a complete read look short (or a short one look complete).
+    const bool snapshot = db.transaction();
+    const auto endSnapshot = qScopeGuard([&] {
+        if (snapshot)
+            db.rollback();
+    });
     RunInfo info;
     if (!runInfo(runId, &info))
         return false;
@@ -559,6 +567,7 @@ bool RunStore::replay(qint64 runId, RecordSink *sink, const std::function<bool(q
 
     const qint64 total = info.sampleCount;
     qint64 done = 0;
+    qint64 markers = 0;
     bool haveSample = samples.next();
     bool haveEvent = events.next();
     while (haveSample || haveEvent) {
@@ -573,7 +582,8 @@ bool RunStore::replay(qint64 runId, RecordSink *sink, const std::function<bool(q
             s.ownCpuid = toU64(samples.value(5));
             sink->sample(s);
             haveSample = samples.next();
-            if (progress && (++done % 8192) == 0 && !progress(done, total))
+            ++done;
+            if (progress && (done % 8192) == 0 && !progress(done, total))
                 return fail(QCoreApplication::translate("RunStore", "Loading was cancelled"), {});
             continue;
         }
@@ -600,6 +610,7 @@ bool RunStore::replay(qint64 runId, RecordSink *sink, const std::function<bool(q
             m.span = quint32(events.value(8).toLongLong());
             m.text = text;
             sink->marker(m);
+            ++markers;
             break;
         }
         case int(RecordType::Heartbeat):
@@ -619,6 +630,22 @@ bool RunStore::replay(qint64 runId, RecordSink *sink, const std::function<bool(q
             qCWarning(lcStore) << "skipping stored event of unknown type" << type << "in run" << runId;
         }
         haveEvent = events.next();
+    }
+    // next() is false at the end of the rows and on an error alike: a damaged page in the middle of a
+    // run must not pass for its end. Both the error and the count the run recorded are checked.
+    const auto readError = samples.lastError().isValid() ? samples.lastError().text() : events.lastError().text();
+    if (!readError.isEmpty() || done != info.sampleCount || markers != info.markerCount) {
+        return fail(QCoreApplication::translate("RunStore",
+                                                "Run %1 is damaged in the run database %2: %3 of its %4 samples "
+                                                "and %5 of its %6 markers could be read")
+                        .arg(runId)
+                        .arg(m_path)
+                        .arg(done)
+                        .arg(info.sampleCount)
+                        .arg(markers)
+                        .arg(info.markerCount),
+                    readError.isEmpty() ? QCoreApplication::translate("RunStore", "rows are missing")
+                                        : readError);
     }
     if (progress)
         progress(total, total);

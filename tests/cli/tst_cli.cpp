@@ -328,6 +328,31 @@ private Q_SLOTS:
         QCOMPARE(file.readAll(), before); // a damaged file is left alone for the user to rescue
     }
 
+    // One damaged page in the middle of a run: export used to write the rows before it and exit 0.
+    void damagedRunIsNotExportedInPart()
+    {
+        const auto store = path(QStringLiteral("damaged-page.sqlite"));
+        auto r = cli({QStringLiteral("record"), QStringLiteral("--store"), store, QStringLiteral("--command"),
+                      QStringLiteral("%1 --samples 200000").arg(QStringLiteral(EXITSCOPE_TEST_EMITTER)),
+                      QStringLiteral("--quiet")}, 120000);
+        QCOMPARE(r.code, 0);
+        QFile file(store);
+        QVERIFY(file.open(QIODevice::ReadWrite));
+        const qint64 pageSize = 4096;
+        QVERIFY(file.seek(file.size() / pageSize / 2 * pageSize));
+        QByteArray noise(pageSize, '\0');
+        for (int i = 0; i < noise.size(); ++i)
+            noise[i] = char((i * 7919) ^ (i >> 3));
+        file.write(noise);
+        file.close();
+        const auto csv = path(QStringLiteral("damaged-page.csv"));
+        r = cli({QStringLiteral("export"), QStringLiteral("1"), QStringLiteral("--store"), store, QStringLiteral("--csv"), csv});
+        QCOMPARE(r.code, 3);
+        QVERIFY2(r.err.contains(QLatin1String("Run 1 is damaged")), qPrintable(r.err));
+        QVERIFY2(r.err.contains(QLatin1String("of its 200000 samples")), qPrintable(r.err));
+        QVERIFY(!QFile::exists(csv)); // no partial export left behind to be mistaken for the run
+    }
+
     // A duration too large for any clock (1e99, inf) means "until the input ends"; it used to overflow
     // a conversion to an integer and stop the recording at once, with status 0.
     void hugeDurationsRecordUntilTheInputEnds_data()

@@ -4,6 +4,7 @@
 #include "syntheticstream.h"
 
 #include <QFile>
+#include <QFileInfo>
 #include <QProcess>
 #include <QRandomGenerator>
 #include <QSqlDatabase>
@@ -328,6 +329,74 @@ private Q_SLOTS:
         QVERIFY(!store.replay(id, &sink, [](qint64 done, qint64 total) { return done < total / 2; }));
         QVERIFY(sink.samples.size() < 20'000);
         QVERIFY(!store.lastError().isEmpty());
+    }
+
+    // A damaged page in the middle of a run used to pass for the end of its rows: the replay
+    // delivered what came before it and reported success.
+    void damagedPageIsAnErrorNotTheEndOfTheRun()
+    {
+        const auto path = dbPath(QStringLiteral("damaged-page.sqlite"));
+        constexpr int Samples = 200'000;
+        {
+            RunStore store;
+            QVERIFY(store.open(path));
+            const auto id = store.createRun(makeInfo(QStringLiteral("to be damaged")));
+            QCOMPARE(id, qint64(1));
+            QVector<BufferedRecord> records;
+            for (quint64 i = 0; i < Samples; ++i)
+                records.append(Synthetic::sample(i, 1'000'000));
+            QVERIFY(store.appendRecords(id, records));
+            LoggingSink sink;
+            QVERIFY2(store.replay(id, &sink), qPrintable(store.lastError()));
+            QCOMPARE(sink.samples.size(), Samples);
+        }
+        // Closing the last connection checkpoints the WAL into the file; one page of it is then
+        // overwritten with noise, as a bad sector or a stray write would.
+        QVERIFY(!QFile::exists(path + QStringLiteral("-wal")) || QFileInfo(path + QStringLiteral("-wal")).size() == 0);
+        QFile file(path);
+        QVERIFY(file.open(QIODevice::ReadWrite));
+        const qint64 pageSize = 4096;
+        const qint64 page = file.size() / pageSize / 2;
+        QByteArray noise(pageSize, Qt::Uninitialized);
+        QRandomGenerator rng(77);
+        rng.fillRange(reinterpret_cast<quint32 *>(noise.data()), noise.size() / 4);
+        QVERIFY(file.seek(page * pageSize));
+        QCOMPARE(file.write(noise), pageSize);
+        file.close();
+
+        RunStore store;
+        QVERIFY2(store.open(path), qPrintable(store.lastError()));
+        LoggingSink sink;
+        QVERIFY(!store.replay(1, &sink));
+        QVERIFY(sink.samples.size() < Samples);
+        QVERIFY2(store.lastError().contains(QStringLiteral("Run 1 is damaged")), qPrintable(store.lastError()));
+        QVERIFY2(store.lastError().contains(QStringLiteral("of its 200000 samples")), qPrintable(store.lastError()));
+    }
+
+    // A run whose rows are fewer than it recorded (rows deleted behind its back) is not complete.
+    void missingRowsAreAnError()
+    {
+        RunStore store;
+        const auto path = dbPath(QStringLiteral("missing-rows.sqlite"));
+        QVERIFY(store.open(path));
+        const auto id = store.createRun(makeInfo(QStringLiteral("short")));
+        QVector<BufferedRecord> records;
+        for (quint64 i = 0; i < 1000; ++i)
+            records.append(Synthetic::sample(i, 1'000'000));
+        QVERIFY(store.appendRecords(id, records));
+        {
+            auto db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("behind"));
+            db.setDatabaseName(path);
+            QVERIFY(db.open());
+            QSqlQuery q(db);
+            QVERIFY(q.exec(QStringLiteral("DELETE FROM samples WHERE ord >= 900")));
+            db.close();
+        }
+        QSqlDatabase::removeDatabase(QStringLiteral("behind"));
+        LoggingSink sink;
+        QVERIFY(!store.replay(id, &sink));
+        QCOMPARE(sink.samples.size(), 900);
+        QVERIFY2(store.lastError().contains(QStringLiteral("900 of its 1000 samples")), qPrintable(store.lastError()));
     }
 
     void unsigned64BitValuesRoundTrip()
