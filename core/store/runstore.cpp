@@ -185,11 +185,41 @@ bool RunStore::open(const QString &path)
                     {});
     }
 
+    // Version 0 is a file ExitScope has not set up: an empty one is made a run database, but one with
+    // tables of its own belongs to another program and is left exactly as it is (not even switched to
+    // WAL), rather than given ExitScope's tables.
+    if (version == 0) {
+        QSqlQuery tables(db);
+        if (!tables.exec(QStringLiteral("SELECT name FROM sqlite_master WHERE type IN ('table', 'view') ORDER BY name"))) {
+            const auto error = tables.lastError().text();
+            db.close();
+            return fail(QCoreApplication::translate("RunStore", "%1 is not a readable ExitScope run database").arg(path),
+                        error);
+        }
+        QStringList names;
+        while (tables.next())
+            names.append(tables.value(0).toString());
+        tables.finish();
+        if (!names.isEmpty()) {
+            db.close();
+            return fail(QCoreApplication::translate("RunStore",
+                                                    "%1 is another program's SQLite database (tables %2), not an "
+                                                    "ExitScope run database; it was left unchanged: name another file")
+                            .arg(path, names.mid(0, 5).join(QStringLiteral(", "))
+                                           + (names.size() > 5 ? QStringLiteral(", …") : QString())),
+                        {});
+        }
+    }
+
     // WAL with synchronous=NORMAL: a committed batch survives the process being killed; only a power
     // loss can take the last commits.
     if (!exec(QStringLiteral("PRAGMA journal_mode=WAL")) || !exec(QStringLiteral("PRAGMA synchronous=NORMAL")))
         return false;
     if (version == 0) {
+        // One transaction, so a process killed while setting up leaves an empty file rather than
+        // tables without a version (which would then be taken for another program's).
+        if (!exec(QStringLiteral("BEGIN IMMEDIATE")))
+            return false;
         const QStringList schema = {
             QStringLiteral("CREATE TABLE IF NOT EXISTS runs ("
                            "id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL, host TEXT, kernel TEXT, "
@@ -207,9 +237,14 @@ bool RunStore::open(const QString &path)
                            "span INTEGER, value INTEGER, text TEXT, PRIMARY KEY (run_id, ord)) WITHOUT ROWID"),
             QStringLiteral("PRAGMA user_version=%1").arg(SchemaVersion),
         };
-        for (const auto &statement : schema)
-            if (!exec(statement))
+        for (const auto &statement : schema) {
+            if (!exec(statement)) {
+                exec(QStringLiteral("ROLLBACK"));
                 return false;
+            }
+        }
+        if (!exec(QStringLiteral("COMMIT")))
+            return false;
     }
     m_lastError.clear();
     return true;

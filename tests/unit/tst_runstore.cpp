@@ -479,6 +479,48 @@ private Q_SLOTS:
         QCOMPARE(file.readAll(), junk);
     }
 
+    // Another program's database (user_version 0, tables of its own) used to be given ExitScope's
+    // tables and switched to WAL mode.
+    void foreignDatabaseIsRefusedAndLeftAlone()
+    {
+        const auto path = dbPath(QStringLiteral("foreign.sqlite"));
+        {
+            auto db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("foreign"));
+            db.setDatabaseName(path);
+            QVERIFY(db.open());
+            QSqlQuery q(db);
+            QVERIFY(q.exec(QStringLiteral("CREATE TABLE contacts (name TEXT, phone TEXT)")));
+            QVERIFY(q.exec(QStringLiteral("INSERT INTO contacts VALUES ('Ada', '123')")));
+            db.close();
+        }
+        QSqlDatabase::removeDatabase(QStringLiteral("foreign"));
+        QFile file(path);
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        const auto before = file.readAll();
+        file.close();
+
+        RunStore store;
+        QVERIFY(!store.open(path));
+        QVERIFY(!store.isOpen());
+        QVERIFY2(store.lastError().contains(QStringLiteral("another program's SQLite database (tables contacts)")),
+                 qPrintable(store.lastError()));
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        QCOMPARE(file.readAll(), before); // not converted to WAL, no tables added
+        QVERIFY(!QFile::exists(path + QStringLiteral("-wal")));
+    }
+
+    // An empty file (as `touch` makes) is set up as a run database.
+    void emptyFileBecomesARunDatabase()
+    {
+        const auto path = dbPath(QStringLiteral("empty.sqlite"));
+        QFile file(path);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.close();
+        RunStore store;
+        QVERIFY2(store.open(path), qPrintable(store.lastError()));
+        QVERIFY(store.createRun(makeInfo(QStringLiteral("first"))) > 0);
+    }
+
     void newerSchemaIsRefused()
     {
         const auto path = dbPath(QStringLiteral("newer.sqlite"));
