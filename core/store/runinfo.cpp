@@ -12,6 +12,10 @@ QString RunInfo::stateName(State state)
         return QStringLiteral("complete");
     case State::Failed:
         return QStringLiteral("failed");
+    case State::Interrupted:
+        return QStringLiteral("interrupted");
+    case State::Damaged:
+        return QStringLiteral("damaged");
     }
     return {};
 }

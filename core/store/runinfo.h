@@ -9,7 +9,14 @@ namespace ExitScope {
 // What a run is about; everything but id, counts and state is set by whoever starts the run.
 struct RunInfo
 {
-    enum class State { Recording, Complete, Failed };
+    // Stored as numbers: new states only at the end.
+    enum class State {
+        Recording,
+        Complete,
+        Failed,
+        Interrupted, // its recording process ended without finishing it (killed, crashed, power lost)
+        Damaged, // recorded to the end of its input, but parts of the input were damaged or lost
+    };
 
     qint64 id = -1;
     QString name;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "store/runstore.h"
 
+#include "store/recorderidentity.h"
+
 #include <QAtomicInteger>
 #include <QCoreApplication>
 #include <QDir>
@@ -20,7 +22,8 @@ namespace ExitScope {
 
 namespace {
 
-constexpr int SchemaVersion = 1;
+// 1: runs, samples, events. 2: runs.recorder, the process recording a run (RecorderIdentity).
+constexpr int SchemaVersion = 2;
 
 // SQLite integers are signed 64-bit; counters are stored as their bit pattern.
 QVariant u64(quint64 value)
@@ -225,7 +228,7 @@ bool RunStore::open(const QString &path)
                            "id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL, host TEXT, kernel TEXT, "
                            "guest TEXT, source TEXT, leaf_layout TEXT, notes TEXT, started_at TEXT, "
                            "finished_at TEXT, state INTEGER NOT NULL, failure TEXT, "
-                           "sample_count INTEGER NOT NULL DEFAULT 0, marker_count INTEGER NOT NULL DEFAULT 0)"),
+                           "sample_count INTEGER NOT NULL DEFAULT 0, marker_count INTEGER NOT NULL DEFAULT 0, recorder TEXT)"),
             // Samples are most of the data and what people query, so they get a table of their own.
             QStringLiteral("CREATE TABLE IF NOT EXISTS samples ("
                            "run_id INTEGER NOT NULL, ord INTEGER NOT NULL, seq INTEGER NOT NULL, "
@@ -245,8 +248,61 @@ bool RunStore::open(const QString &path)
         }
         if (!exec(QStringLiteral("COMMIT")))
             return false;
+    } else if (version == 1) {
+        if (!exec(QStringLiteral("BEGIN IMMEDIATE")))
+            return false;
+        if (!exec(QStringLiteral("ALTER TABLE runs ADD COLUMN recorder TEXT"))
+            || !exec(QStringLiteral("PRAGMA user_version=%1").arg(SchemaVersion))) {
+            exec(QStringLiteral("ROLLBACK"));
+            return false;
+        }
+        if (!exec(QStringLiteral("COMMIT")))
+            return false;
     }
+    if (!recoverInterruptedRuns())
+        return false;
     m_lastError.clear();
+    return true;
+}
+
+bool RunStore::recoverInterruptedRuns()
+{
+    auto db = QSqlDatabase::database(m_connection, false);
+    QSqlQuery q(db);
+    q.prepare(QStringLiteral("SELECT id, recorder, sample_count FROM runs WHERE state = ?"));
+    q.addBindValue(int(RunInfo::State::Recording));
+    if (!q.exec())
+        return fail(QCoreApplication::translate("RunStore", "Cannot read the runs of %1").arg(m_path), q.lastError().text());
+    struct Orphan
+    {
+        qint64 id;
+        qint64 samples;
+    };
+    QVector<Orphan> orphans;
+    while (q.next()) {
+        // Only a process that is known to have ended leaves an orphan; one recording on another
+        // machine sharing the file is left alone.
+        if (RecorderIdentity::fromString(q.value(1).toString()).liveness() == RecorderIdentity::Liveness::Gone)
+            orphans.append({q.value(0).toLongLong(), q.value(2).toLongLong()});
+    }
+    q.finish();
+    for (const auto &orphan : orphans) {
+        QSqlQuery update(db);
+        // The state is checked again: the run may have been finished since it was read.
+        update.prepare(QStringLiteral("UPDATE runs SET state = ?, failure = ? WHERE id = ? AND state = ?"));
+        update.addBindValue(int(RunInfo::State::Interrupted));
+        update.addBindValue(QCoreApplication::translate("RunStore",
+                                                        "The recording process ended without finishing the run "
+                                                        "(killed, crashed, or its machine went down); the "
+                                                        "%1 samples it had stored are kept")
+                                .arg(orphan.samples));
+        update.addBindValue(orphan.id);
+        update.addBindValue(int(RunInfo::State::Recording));
+        if (!update.exec())
+            return fail(QCoreApplication::translate("RunStore", "Cannot mark run %1 as interrupted").arg(orphan.id),
+                        update.lastError().text());
+        qCInfo(lcStore) << "run" << orphan.id << "was left recording by a process that ended: marked interrupted";
+    }
     return true;
 }
 
@@ -254,7 +310,7 @@ qint64 RunStore::createRun(const RunInfo &info)
 {
     QSqlQuery q(QSqlDatabase::database(m_connection, false));
     q.prepare(QStringLiteral("INSERT INTO runs (name, host, kernel, guest, source, leaf_layout, notes, started_at, "
-                             "state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+                             "state, recorder) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
     const auto started = info.startedAt.isValid() ? info.startedAt : QDateTime::currentDateTimeUtc();
     // Every run has a name in the list; one nobody gave is named after its start.
     const auto name = RunInfo::cleanName(info.name);
@@ -268,6 +324,7 @@ qint64 RunStore::createRun(const RunInfo &info)
     q.addBindValue(info.notes);
     q.addBindValue(started.toString(Qt::ISODateWithMs));
     q.addBindValue(int(RunInfo::State::Recording));
+    q.addBindValue(RecorderIdentity::current().toString());
     if (!q.exec()) {
         fail(QCoreApplication::translate("RunStore", "Cannot create a run"), q.lastError().text());
         return -1;
@@ -345,6 +402,25 @@ bool RunStore::deleteRun(qint64 runId)
     if (!db.transaction())
         return fail(QCoreApplication::translate("RunStore", "Cannot delete run %1").arg(runId), db.lastError().text());
     QSqlQuery q(db);
+    // A run another process (or this one) is recording is not deleted under it: its next batch
+    // would land in rows that belong to no run.
+    q.prepare(QStringLiteral("SELECT recorder FROM runs WHERE id = ? AND state = ?"));
+    q.addBindValue(runId);
+    q.addBindValue(int(RunInfo::State::Recording));
+    if (q.exec() && q.next()) {
+        const auto recorder = RecorderIdentity::fromString(q.value(0).toString());
+        if (recorder.liveness() != RecorderIdentity::Liveness::Gone) {
+            db.rollback();
+            return fail(QCoreApplication::translate("RunStore",
+                                                    "Run %1 is being recorded (process %2 on %3); stop that "
+                                                    "recording first")
+                            .arg(runId)
+                            .arg(recorder.pid())
+                            .arg(recorder.machine()),
+                        {});
+        }
+    }
+    q.finish();
     bool found = false;
     bool ok = true;
     for (const auto *table : {"samples", "events", "runs"}) {
@@ -563,7 +639,17 @@ bool RunStore::appendRecords(qint64 runId, const QVector<BufferedRecord> &record
     counts.addBindValue(samples);
     counts.addBindValue(markers);
     counts.addBindValue(runId);
-    if (!counts.exec() || !db.commit()) {
+    if (counts.exec() && counts.numRowsAffected() != 1) {
+        // The run was deleted (by another process) while it was being recorded: its rows would be
+        // orphans that no list shows and no delete removes.
+        db.rollback();
+        m_nextOrdinal.remove(runId);
+        return fail(QCoreApplication::translate("RunStore", "Run %1 no longer exists in the run database: it was "
+                                                            "deleted while it was being recorded")
+                        .arg(runId),
+                    {});
+    }
+    if (counts.lastError().isValid() || !db.commit()) {
         const auto detail = counts.lastError().isValid() ? counts.lastError().text() : db.lastError().text();
         db.rollback();
         m_nextOrdinal.remove(runId);

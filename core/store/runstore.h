@@ -27,6 +27,8 @@ public:
     // Where runs go unless the user says otherwise.
     static QString defaultPath();
 
+    // Opens (creating or upgrading) a run database. Runs left "recording" by a process that has ended
+    // since (killed, crashed, machine down) are marked interrupted, with what they stored.
     bool open(const QString &path);
     bool isOpen() const;
     QString path() const { return m_path; }
@@ -40,6 +42,7 @@ public:
     bool updateOrigin(qint64 runId, const QString &host, const QString &guest);
     bool renameRun(qint64 runId, const QString &name);
     bool setNotes(qint64 runId, const QString &notes);
+    // Refused for a run that a running process is recording.
     bool deleteRun(qint64 runId);
     QVector<RunInfo> listRuns();
     // Returns false if the run does not exist.
@@ -54,6 +57,8 @@ public:
 
 private:
     bool exec(const QString &statement);
+    // Runs left "recording" by a process that has ended become "interrupted", their samples kept.
+    bool recoverInterruptedRuns();
     bool fail(const QString &what, const QString &detail);
     qint64 nextOrdinal(qint64 runId);
 

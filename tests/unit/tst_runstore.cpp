@@ -3,11 +3,13 @@
 #include "store/runstore.h"
 #include "syntheticstream.h"
 
+#include <QCoreApplication>
 #include <QFile>
 #include <QFileInfo>
 #include <QProcess>
 #include <QRandomGenerator>
 #include <QSqlDatabase>
+#include <QSqlError>
 #include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QTest>
@@ -534,7 +536,7 @@ private Q_SLOTS:
             db.setDatabaseName(path);
             QVERIFY(db.open());
             QSqlQuery q(db);
-            QVERIFY(q.exec(QStringLiteral("PRAGMA user_version=2")));
+            QVERIFY(q.exec(QStringLiteral("PRAGMA user_version=3")));
             db.close();
         }
         QSqlDatabase::removeDatabase(QStringLiteral("bump"));
@@ -542,7 +544,102 @@ private Q_SLOTS:
         QVERIFY(!store.open(path));
         QVERIFY(!store.isOpen());
         QVERIFY2(store.lastError().contains(QStringLiteral("newer ExitScope")), qPrintable(store.lastError()));
-        QVERIFY(store.lastError().contains(QStringLiteral("schema 2")));
+        QVERIFY(store.lastError().contains(QStringLiteral("schema 3")));
+    }
+
+    // A run this process is recording stays "recording" when another connection opens the store, and
+    // cannot be deleted from under it; once finished it can.
+    void aLiveRecordingIsNeitherInterruptedNorDeleted()
+    {
+        const auto path = dbPath(QStringLiteral("live.sqlite"));
+        RunStore recorder;
+        QVERIFY(recorder.open(path));
+        const auto id = recorder.createRun(makeInfo(QStringLiteral("live")));
+        QVERIFY(recorder.appendRecords(id, {Synthetic::sample(0, 1'000'000)}));
+
+        RunStore other;
+        QVERIFY2(other.open(path), qPrintable(other.lastError()));
+        RunInfo info;
+        QVERIFY(other.runInfo(id, &info));
+        QCOMPARE(info.state, RunInfo::State::Recording);
+        QVERIFY(!other.deleteRun(id));
+        QVERIFY2(other.lastError().contains(QStringLiteral("is being recorded (process %1").arg(QCoreApplication::applicationPid())),
+                 qPrintable(other.lastError()));
+        QVERIFY(recorder.appendRecords(id, {Synthetic::sample(1, 1'000'000)}));
+        QVERIFY(recorder.finishRun(id, RunInfo::State::Complete));
+        QVERIFY2(other.deleteRun(id), qPrintable(other.lastError()));
+    }
+
+    // A run deleted behind a recorder's back (by a tool that does not ask) used to take the
+    // recorder's later batches as rows of no run, reported as stored.
+    void appendingToADeletedRunFails()
+    {
+        const auto path = dbPath(QStringLiteral("deleted-live.sqlite"));
+        RunStore store;
+        QVERIFY(store.open(path));
+        const auto id = store.createRun(makeInfo(QStringLiteral("doomed")));
+        QVERIFY(store.appendRecords(id, {Synthetic::sample(0, 1'000'000)}));
+        {
+            auto db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("vandal"));
+            db.setDatabaseName(path);
+            QVERIFY(db.open());
+            QSqlQuery q(db);
+            QVERIFY(q.exec(QStringLiteral("DELETE FROM samples")));
+            QVERIFY(q.exec(QStringLiteral("DELETE FROM runs")));
+            db.close();
+        }
+        QSqlDatabase::removeDatabase(QStringLiteral("vandal"));
+        QVERIFY(!store.appendRecords(id, {Synthetic::sample(1, 1'000'000), Synthetic::sample(2, 1'000'000)}));
+        QVERIFY2(store.lastError().contains(QStringLiteral("deleted while it was being recorded")),
+                 qPrintable(store.lastError()));
+        auto db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("count"));
+        db.setDatabaseName(path);
+        QVERIFY(db.open());
+        {
+            QSqlQuery q(db);
+            QVERIFY(q.exec(QStringLiteral("SELECT COUNT(*) FROM samples")) && q.next());
+            QCOMPARE(q.value(0).toInt(), 0); // no orphan rows
+        }
+        db.close();
+        db = {};
+        QSqlDatabase::removeDatabase(QStringLiteral("count"));
+    }
+
+    // A store of schema 1 (before runs knew their recorder) is upgraded in place; a run it had left
+    // recording cannot be recorded by anyone any more and becomes interrupted.
+    void schemaOneIsUpgraded()
+    {
+        const auto path = dbPath(QStringLiteral("schema1.sqlite"));
+        {
+            auto db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("v1"));
+            db.setDatabaseName(path);
+            QVERIFY(db.open());
+            QSqlQuery q(db);
+            for (const auto *statement :
+                 {"CREATE TABLE runs (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL, host TEXT, kernel TEXT, "
+                  "guest TEXT, source TEXT, leaf_layout TEXT, notes TEXT, started_at TEXT, finished_at TEXT, "
+                  "state INTEGER NOT NULL, failure TEXT, sample_count INTEGER NOT NULL DEFAULT 0, "
+                  "marker_count INTEGER NOT NULL DEFAULT 0)",
+                  "CREATE TABLE samples (run_id INTEGER NOT NULL, ord INTEGER NOT NULL, seq INTEGER NOT NULL, "
+                  "t_ns INTEGER NOT NULL, exits INTEGER NOT NULL, cycles INTEGER NOT NULL, own_cpuid INTEGER NOT NULL, "
+                  "PRIMARY KEY (run_id, ord)) WITHOUT ROWID",
+                  "CREATE TABLE events (run_id INTEGER NOT NULL, ord INTEGER NOT NULL, type INTEGER NOT NULL, seq INTEGER, "
+                  "t_ns INTEGER, exits INTEGER, cycles INTEGER, kind INTEGER, flags INTEGER, span INTEGER, value INTEGER, "
+                  "text TEXT, PRIMARY KEY (run_id, ord)) WITHOUT ROWID",
+                  "INSERT INTO runs (name, state, sample_count) VALUES ('old complete', 1, 0)",
+                  "INSERT INTO runs (name, state, sample_count) VALUES ('old unfinished', 0, 0)", "PRAGMA user_version=1"})
+                QVERIFY2(q.exec(QString::fromLatin1(statement)), qPrintable(q.lastError().text()));
+            db.close();
+        }
+        QSqlDatabase::removeDatabase(QStringLiteral("v1"));
+        RunStore store;
+        QVERIFY2(store.open(path), qPrintable(store.lastError()));
+        const auto runs = store.listRuns();
+        QCOMPARE(runs.size(), 2);
+        QCOMPARE(runs.at(0).state, RunInfo::State::Complete);
+        QCOMPARE(runs.at(1).state, RunInfo::State::Interrupted);
+        const auto id = store.createRun(makeInfo(QStringLiteral("new")));
+        QVERIFY(store.appendRecords(id, {Synthetic::sample(0, 1'000'000)}));
     }
 
     // A recording process killed with SIGKILL loses at most about the last second of samples.
@@ -598,7 +695,11 @@ private Q_SLOTS:
         const auto runs = store.listRuns();
         QCOMPARE(runs.size(), 1);
         QCOMPARE(runs.at(0).id, runId);
-        QCOMPARE(runs.at(0).state, RunInfo::State::Recording); // it never got to finish
+        // It never got to finish: opening the store finds its process gone and says so.
+        QCOMPARE(runs.at(0).state, RunInfo::State::Interrupted);
+        QVERIFY2(runs.at(0).failure.contains(QStringLiteral("ended without finishing the run")),
+                 qPrintable(runs.at(0).failure));
+        QVERIFY(runs.at(0).failure.contains(QStringLiteral("the %1 samples").arg(runs.at(0).sampleCount)));
         LoggingSink sink;
         QVERIFY(store.replay(runId, &sink));
         QCOMPARE(qint64(sink.samples.size()), runs.at(0).sampleCount);
