@@ -678,6 +678,13 @@ int CommandLine::reportRecording(const RecordingSession &session, RunStore &stor
     switch (outcome) {
     case RecordingSession::Outcome::Completed:
     case RecordingSession::Outcome::Stopped:
+        // Everything readable is stored, but a script must not take a damaged run for a clean one.
+        if (!stats.clean()) {
+            err(QStringLiteral("exitscope-cli: run %1 is stored as damaged: its input had damaged or lost records "
+                               "(above); what could be read is in the run")
+                    .arg(runId));
+            return Failed;
+        }
         return exported;
     case RecordingSession::Outcome::NoSender:
         err(QStringLiteral("exitscope-cli: %1 (run %2). Is exitscope-agent running in the guest (or exitscope-probe on "

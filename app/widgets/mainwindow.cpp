@@ -8,6 +8,7 @@
 #include "exitplot.h"
 #include "hostpanel.h"
 #include "protocol/exitreasons.h"
+#include "recording/recorder.h"
 #include "recording/recordingsession.h"
 #include "recording/sourcespec.h"
 #include "reasonmodel.h"
@@ -201,6 +202,7 @@ MainWindow::MainWindow(QWidget *parent)
     m_progress->setMaximumWidth(220);
     m_progress->setRange(0, 1000);
     m_progress->hide();
+    m_status->setObjectName(QStringLiteral("runSummary"));
     statusBar()->addWidget(m_status, 1);
     statusBar()->addPermanentWidget(m_progress);
 
@@ -235,10 +237,16 @@ MainWindow::MainWindow(QWidget *parent)
     });
     connect(m_session, &RecordingSession::waitingForSender, this, [this] { updateStatus(); });
     connect(m_session, &RecordingSession::ended, this,
-            [this](qint64 runId, RecordingSession::Outcome outcome, const ParserStats &, const QString &message,
+            [this](qint64 runId, RecordingSession::Outcome outcome, const ParserStats &stats, const QString &message,
                    const QString &details) {
                 const bool ok = outcome == RecordingSession::Outcome::Completed || outcome == RecordingSession::Outcome::Stopped;
+                const auto damage = ok && !stats.clean() ? Recorder::damageText(stats) : QString();
+                if (showingLiveRun())
+                    m_shownRunProblem = damage;
                 onRecordingEnded(runId, ok, message, details);
+                // Said once, loudly, when it happens; the status line and the run list keep saying it.
+                if (!damage.isEmpty())
+                    reportError(tr("Run %1 is stored as damaged").arg(runId), damage);
             });
     connect(m_loader, &RunLoader::progress, this, [this](int permille) {
         m_progress->setVisible(permille < 1000);
@@ -248,6 +256,10 @@ MainWindow::MainWindow(QWidget *parent)
         m_progress->hide();
         m_loaded = std::move(series);
         m_shownRunId = info.id;
+        // A damaged or interrupted run says so whenever it is shown, not only while it was recorded.
+        m_shownRunProblem = info.state == RunInfo::State::Damaged || info.state == RunInfo::State::Interrupted
+            ? RunInfo::stateName(info.state) + QStringLiteral(": ") + info.failure
+            : QString();
         showSeries(m_loaded);
         Q_EMIT runShown(info.id);
     });
@@ -497,6 +509,7 @@ bool MainWindow::record(const SourceSpec &spec, const RunInfo &info)
     m_loader->cancel();
     m_loaded.reset();
     m_shownRunId = m_session->runId();
+    m_shownRunProblem.clear();
     showSeries(m_session->series());
     m_plot->setFollowLive(true);
     m_hostPanel->setAgentRecording(m_session->acceptsCommands());
@@ -560,6 +573,7 @@ void MainWindow::showRun(qint64 runId)
 {
     if (m_session->isActive() && runId == m_session->runId()) {
         m_shownRunId = runId;
+        m_shownRunProblem.clear();
         m_loaded.reset();
         showSeries(m_session->series());
         return;
@@ -673,6 +687,8 @@ void MainWindow::updateStatus()
             parts << tr("%n record(s) lost in transit", nullptr, int(stats.lostRecords));
         if (stats.malformed > 0)
             parts << tr("%n damaged stretch(es) skipped", nullptr, int(stats.malformed));
+    } else if (!m_shownRunProblem.isEmpty()) {
+        parts << m_shownRunProblem;
     }
     m_status->setText(parts.join(QStringLiteral(" · ")));
 }
@@ -960,6 +976,7 @@ void MainWindow::deleteSelectedRun()
     if (id == m_shownRunId) {
         m_loaded.reset();
         m_shownRunId = -1;
+        m_shownRunProblem.clear();
         showSeries(nullptr);
     }
     refreshRunList();

@@ -144,6 +144,7 @@ private:
     std::shared_ptr<ExitSeries> m_loaded;     // a stored run being shown
     std::shared_ptr<const ExitSeries> m_shown; // what the plot and the span table show
     qint64 m_shownRunId = -1;
+    QString m_shownRunProblem; // the shown run's damage or interruption, for the status line
     std::unique_ptr<UserPrompts> m_prompts;
     QString m_lastError;
 

@@ -131,18 +131,47 @@ void Recorder::end(bool ok, const QString &message, const QString &details)
     QString storeProblem;
     if (!flush())
         storeProblem = m_lastError;
-    const bool complete = ok && storeProblem.isEmpty();
+    bool complete = ok && storeProblem.isEmpty();
     QString failure = message;
     if (!storeProblem.isEmpty())
         failure = QCoreApplication::translate("Recorder", "The last records could not be stored: %1").arg(storeProblem);
-    m_store->finishRun(m_runId, complete ? RunInfo::State::Complete : RunInfo::State::Failed, failure);
-    m_info.state = complete ? RunInfo::State::Complete : RunInfo::State::Failed;
+    auto state = complete ? RunInfo::State::Complete : RunInfo::State::Failed;
+    // An input that held nothing readable (a text file, random bytes) is not an empty run that
+    // completed, and one with damage does not pass for a clean one.
+    if (complete && m_finalStats.records == 0 && m_finalStats.bytes > 0) {
+        complete = false;
+        state = RunInfo::State::Failed;
+        failure = QCoreApplication::translate("Recorder", "The input held no valid ExitScope record (%1 bytes read): "
+                                                          "it is not an ExitScope recording or stream, or is damaged "
+                                                          "throughout")
+                      .arg(m_finalStats.bytes);
+    } else if (complete && !m_finalStats.clean()) {
+        state = RunInfo::State::Damaged;
+        failure = damageText(m_finalStats);
+    }
+    m_store->finishRun(m_runId, state, failure);
+    m_info.state = state;
     m_info.failure = failure;
     Q_EMIT updated();
     if (complete)
         Q_EMIT finished(m_runId);
     else
         Q_EMIT failed(m_runId, failure, details.isEmpty() ? storeProblem : details);
+}
+
+QString Recorder::damageText(const ParserStats &stats)
+{
+    QStringList parts;
+    if (stats.malformed)
+        parts << QCoreApplication::translate("Recorder", "%1 damaged record(s) or stretch(es)").arg(stats.malformed);
+    if (stats.skippedBytes)
+        parts << QCoreApplication::translate("Recorder", "%1 unreadable byte(s) skipped").arg(stats.skippedBytes);
+    if (stats.gaps)
+        parts << QCoreApplication::translate("Recorder", "%1 record(s) lost in %2 gap(s)").arg(stats.lostRecords).arg(stats.gaps);
+    if (stats.rejected)
+        parts << QCoreApplication::translate("Recorder", "%1 record(s) of an unsupported protocol ignored").arg(stats.rejected);
+    return QCoreApplication::translate("Recorder", "The input was damaged: %1; everything readable is stored")
+        .arg(parts.join(QStringLiteral(", ")));
 }
 
 void Recorder::handshake(const Handshake &h)

@@ -50,13 +50,16 @@ public:
     ParserStats streamStats() const { return m_source ? m_source->stats() : m_finalStats; }
 
     static constexpr int FlushIntervalMs = 250;
+    // What a run with damaged input says of it (RunInfo::failure of a damaged run).
+    static QString damageText(const ParserStats &stats);
 
 Q_SIGNALS:
     // New points or markers in series(); emitted at most once per delivered batch.
     void updated();
     void handshakeReceived(const ExitScope::Handshake &handshake);
     void senderError(const ExitScope::ErrorRecord &error);
-    // The recording ended; the run is complete in the store.
+    // The recording ended at the end of its input; the run is complete in the store, or damaged
+    // (info().state says which; info().failure what was lost).
     void finished(qint64 runId);
     // The recording ended early; what arrived before is stored.
     void failed(qint64 runId, const QString &message, const QString &details);

@@ -518,10 +518,27 @@ private Q_SLOTS:
         QVERIFY(TestFixture::writeStream(damaged, bytes));
         const auto store = path(QStringLiteral("damaged.sqlite"));
         auto r = cli({QStringLiteral("record"), QStringLiteral("--store"), store, QStringLiteral("--file"), damaged});
-        QCOMPARE(r.code, 0);
+        QCOMPARE(r.code, 1); // it used to exit 0: a script took the run for a clean one
+        QVERIFY2(r.err.contains(QLatin1String("run 1 is stored as damaged")), qPrintable(r.err));
         QVERIFY2(r.out.startsWith(QLatin1String("run 1: 199 samples")), qPrintable(r.out));
         QVERIFY2(r.out.contains(QLatin1String("run 1: damaged stream: 1 malformed record(s)")), qPrintable(r.out));
         QVERIFY2(r.out.contains(QLatin1String("1 gap(s) with 1 record(s) lost")), qPrintable(r.out));
+        r = cli({QStringLiteral("runs"), QStringLiteral("--store"), store});
+        QVERIFY2(r.out.contains(QLatin1String("1\t199\tdamaged\t")), qPrintable(r.out));
+    }
+
+    // A text file given as a recording: an error, not an empty "complete" run.
+    void inputWithoutARecordIsAnError()
+    {
+        const auto text = path(QStringLiteral("notes.txt"));
+        QFile file(text);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write(QByteArray("just some notes\n").repeated(100));
+        file.close();
+        const auto store = path(QStringLiteral("text.sqlite"));
+        const auto r = cli({QStringLiteral("record"), QStringLiteral("--store"), store, QStringLiteral("--file"), text});
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains(QLatin1String("no valid ExitScope record (1600 bytes read)")), qPrintable(r.err));
     }
 
     void failingCommandKeepsWhatArrived()

@@ -402,6 +402,52 @@ private Q_SLOTS:
         QCOMPARE(window.series()->size(), 200);
     }
 
+    // A byte-flipped recording used to become a "complete" run with no word of the damage, and a text
+    // file an empty "complete" one. Both go through the Replay action, as a user opens them.
+    void damagedAndForeignInputsAreReported()
+    {
+        MainWindow window;
+        auto prompts = new ScriptedPrompts;
+        window.setPrompts(std::unique_ptr<UserPrompts>(prompts));
+        QVERIFY(window.openStore(m_dir.filePath(QStringLiteral("damaged-input.sqlite"))));
+        QSignalSpy ended(&window, &MainWindow::recordingEnded);
+
+        auto bytes = TestFixture::makeStream();
+        bytes[bytes.size() / 2] = char(bytes.at(bytes.size() / 2) ^ 0x5a);
+        prompts->openPath = m_dir.filePath(QStringLiteral("flipped.exs"));
+        QVERIFY(TestFixture::writeStream(prompts->openPath, bytes));
+        action(window, "replayFast")->trigger();
+        QVERIFY(ended.count() == 1 || ended.wait(10000));
+        QCOMPARE(ended.first().at(1).toBool(), true); // everything readable is stored
+        const auto damagedRun = ended.first().at(0).toLongLong();
+        QVERIFY2(window.lastError().contains(QStringLiteral("Run %1 is stored as damaged").arg(damagedRun)),
+                 qPrintable(window.lastError()));
+        const auto summary = window.findChild<QLabel *>(QStringLiteral("runSummary"));
+        QVERIFY(summary);
+        QVERIFY2(summary->text().contains(QLatin1String("The input was damaged")), qPrintable(summary->text()));
+        const auto runs = qobject_cast<QTableView *>(window.findChild<QDockWidget *>(QStringLiteral("runs"))->widget());
+        QVERIFY(runs);
+        QStringList states;
+        for (int row = 0; row < runs->model()->rowCount(); ++row)
+            for (int column = 0; column < runs->model()->columnCount(); ++column)
+                states << runs->model()->index(row, column).data().toString();
+        QVERIFY2(states.contains(QStringLiteral("damaged")), qPrintable(states.join(QLatin1Char('|'))));
+
+        // Shown again later, from the store: it still says so.
+        QSignalSpy shown(&window, &MainWindow::runShown);
+        window.showRun(damagedRun);
+        QVERIFY(shown.wait(10000));
+        QVERIFY2(summary->text().contains(QLatin1String("damaged: The input was damaged")), qPrintable(summary->text()));
+
+        // A text file: an error, and the run it made is failed, not complete.
+        prompts->openPath = m_dir.filePath(QStringLiteral("readme.exs"));
+        QVERIFY(TestFixture::writeStream(prompts->openPath, QByteArray("not a recording\n").repeated(50)));
+        action(window, "replayFast")->trigger();
+        QVERIFY(ended.count() == 2 || ended.wait(10000));
+        QCOMPARE(ended.at(1).at(1).toBool(), false);
+        QVERIFY2(window.lastError().contains(QLatin1String("no valid ExitScope record")), qPrintable(window.lastError()));
+    }
+
     // Stop returns at once even when the source is stuck in a connect: the host probe's SSH
     // connection to a port that accepts and then says nothing (the SSH timeout is 15 s).
     void stopReturnsAtOnceDuringAConnect()

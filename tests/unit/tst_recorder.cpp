@@ -9,6 +9,7 @@
 
 #include <QElapsedTimer>
 #include <QFile>
+#include <QRandomGenerator>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
@@ -512,7 +513,8 @@ private Q_SLOTS:
         QCOMPARE(stats.lostRecords, quint64(2));
         QCOMPARE(sink.gaps, (QVector<QPair<quint64, quint64>>{{10, 10}, {20, 20}}));
 
-        // Through the recorder: the same records and the gaps are stored, the run is complete.
+        // Through the recorder: the same records and the gaps are stored, and the run says it was
+        // damaged and how (it used to be "complete", with no word of the damage once the replay ended).
         RunStore store;
         QVERIFY(store.open(m_dir.filePath(QStringLiteral("corrupt.sqlite"))));
         Recorder recorder(&store);
@@ -525,6 +527,40 @@ private Q_SLOTS:
         QCOMPARE(stored.gaps, sink.gaps);
         QCOMPARE(recorder.series().size(), 98);
         QVERIFY(recorder.series().at(9).flags & SeriesPoint::GapBefore); // sample 11, after the lost 10
+        RunInfo info;
+        QVERIFY(store.runInfo(recorder.runId(), &info));
+        QCOMPARE(info.state, RunInfo::State::Damaged);
+        QCOMPARE(recorder.info().state, RunInfo::State::Damaged);
+        QVERIFY2(info.failure.contains(QStringLiteral("3 damaged record(s)")), qPrintable(info.failure));
+        QVERIFY2(info.failure.contains(QStringLiteral("2 record(s) lost in 2 gap(s)")), qPrintable(info.failure));
+    }
+
+    // A text file, random bytes: nothing in them is a record. That used to be an empty "complete" run.
+    void inputWithoutAValidRecordFails_data()
+    {
+        QTest::addColumn<QByteArray>("bytes");
+        QTest::newRow("text") << QByteArray("This is a README, not a recording.\n").repeated(40);
+        QByteArray noise(8192, Qt::Uninitialized);
+        QRandomGenerator rng(99);
+        rng.fillRange(reinterpret_cast<quint32 *>(noise.data()), noise.size() / 4);
+        QTest::newRow("random") << noise;
+    }
+    void inputWithoutAValidRecordFails()
+    {
+        QFETCH(QByteArray, bytes);
+        RunStore store;
+        QVERIFY(store.open(m_dir.filePath(QStringLiteral("novalid.sqlite"))));
+        Recorder recorder(&store);
+        QSignalSpy failed(&recorder, &Recorder::failed);
+        QSignalSpy finished(&recorder, &Recorder::finished);
+        QVERIFY(recorder.start(new FileReplaySource(writeFile(bytes), FileReplaySource::Pace::Fast), {}));
+        QVERIFY(failed.wait(Timeout));
+        QVERIFY(finished.isEmpty());
+        QVERIFY2(failed.at(0).at(1).toString().contains(QStringLiteral("no valid ExitScope record (%1 bytes read)").arg(bytes.size())),
+                 qPrintable(failed.at(0).at(1).toString()));
+        RunInfo info;
+        QVERIFY(store.runInfo(recorder.runId(), &info));
+        QCOMPARE(info.state, RunInfo::State::Failed);
     }
 
     // A damaged length byte close to the end claims more bytes than the file has left; the whole
