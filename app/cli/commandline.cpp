@@ -31,6 +31,7 @@
 #include <cmath>
 #include <csignal>
 #include <cstdio>
+#include <memory>
 
 #include <unistd.h>
 
@@ -557,6 +558,22 @@ int CommandLine::record()
     });
     QObject::connect(&session, &RecordingSession::senderError, &loop,
                      [this](const ErrorRecord &e) { err(QStringLiteral("sender reports error %1: %2").arg(e.code).arg(e.text)); });
+    // Said when the lock is first noticed and then every 10 s, not at every retry.
+    const auto lockSaidAt = std::make_shared<qint64>(-1);
+    QObject::connect(&session, &RecordingSession::storeBlocked, &loop, [this, lockSaidAt](qint64 pending, qint64 blockedMs) {
+        if (*lockSaidAt >= 0 && blockedMs - *lockSaidAt < 10'000)
+            return;
+        *lockSaidAt = blockedMs;
+        err(QStringLiteral("exitscope-cli: another process has held the run database's write lock for %1 s; %2 "
+                           "record(s) wait in memory and are written when it lets go (the recording goes on)")
+                .arg(blockedMs / 1000.0, 0, 'f', 1)
+                .arg(pending));
+    });
+    QObject::connect(&session, &RecordingSession::storeResumed, &loop, [this, lockSaidAt](qint64 blockedMs) {
+        *lockSaidAt = -1;
+        err(QStringLiteral("exitscope-cli: the run database is free again after %1 s; nothing was lost")
+                .arg(blockedMs / 1000.0, 0, 'f', 1));
+    });
     if (!m_quiet) {
         QObject::connect(&session, &RecordingSession::senderConnectionChanged, &loop, [this](bool open, const QString &reason) {
             err(open ? QStringLiteral("sender connected") : QStringLiteral("sender disconnected: %1").arg(reason));
@@ -698,7 +715,18 @@ int CommandLine::reportRecording(const RecordingSession &session, RunStore &stor
     err(QStringLiteral("exitscope-cli: recording of run %1 stopped: %2").arg(runId).arg(failure));
     if (!details.isEmpty())
         err(details);
-    err(QStringLiteral("Everything received before this point is stored in run %1.").arg(runId));
+    // Said from what the store holds, not assumed: when the store is what failed (a full disk), less
+    // than was received is in it.
+    RunInfo stored;
+    if (!store.runInfo(runId, &stored))
+        err(QStringLiteral("Run %1 cannot be read back from the run database: %2").arg(runId).arg(store.lastError()));
+    else if (stored.sampleCount < series->size())
+        err(QStringLiteral("Run %1 holds %2 of the %3 samples received; the rest could not be stored.")
+                .arg(runId)
+                .arg(stored.sampleCount)
+                .arg(series->size()));
+    else
+        err(QStringLiteral("Everything received before this point is stored in run %1.").arg(runId));
     return Failed;
 }
 

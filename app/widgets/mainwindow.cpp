@@ -236,6 +236,17 @@ MainWindow::MainWindow(QWidget *parent)
         statusBar()->showMessage(message, 10000);
     });
     connect(m_session, &RecordingSession::waitingForSender, this, [this] { updateStatus(); });
+    connect(m_session, &RecordingSession::storeBlocked, this, [this](qint64 pending, qint64 blockedMs) {
+        statusBar()->showMessage(tr("Another program has locked the run database for %1 s: %2 record(s) wait in "
+                                    "memory and are stored when it lets go")
+                                     .arg(QLocale().toString(blockedMs / 1000.0, 'f', 0))
+                                     .arg(QLocale().toString(pending)));
+    });
+    connect(m_session, &RecordingSession::storeResumed, this, [this](qint64 blockedMs) {
+        statusBar()->showMessage(tr("The run database is free again after %1 s; nothing was lost")
+                                     .arg(QLocale().toString(blockedMs / 1000.0, 'f', 1)),
+                                 10000);
+    });
     connect(m_session, &RecordingSession::ended, this,
             [this](qint64 runId, RecordingSession::Outcome outcome, const ParserStats &stats, const QString &message,
                    const QString &details) {
@@ -562,10 +573,17 @@ void MainWindow::onRecordingEnded(qint64 runId, bool ok, const QString &message,
     }
     refreshRunList();
     updateStatus();
-    if (!ok)
+    if (!ok) {
+        // Said from what the store holds: when the store is what failed, less was kept than received.
+        RunInfo stored;
+        const qint64 received = m_session->series() ? m_session->series()->size() : 0;
+        const auto kept = !m_store->runInfo(runId, &stored) ? tr("The run cannot be read back: %1").arg(m_store->lastError())
+            : stored.sampleCount < received
+            ? tr("The run holds %1 of the %2 samples received; the rest could not be stored.").arg(stored.sampleCount).arg(received)
+            : tr("Everything received before this was stored.");
         reportError(tr("Recording of run %1 stopped: %2").arg(runId).arg(message),
-                    details + (details.isEmpty() ? QString() : QStringLiteral("\n\n"))
-                        + tr("Everything received before this was stored."));
+                    details + (details.isEmpty() ? QString() : QStringLiteral("\n\n")) + kept);
+    }
     Q_EMIT recordingEnded(runId, ok);
 }
 

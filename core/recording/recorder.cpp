@@ -35,11 +35,7 @@ Recorder::Recorder(RunStore *store, QObject *parent)
     , m_series(std::make_shared<ExitSeries>())
 {
     m_flushTimer.setInterval(FlushIntervalMs);
-    connect(&m_flushTimer, &QTimer::timeout, this, [this] {
-        if (!flush())
-            end(false, QCoreApplication::translate("Recorder", "Recording stopped: the run database cannot be written"),
-                m_lastError);
-    });
+    connect(&m_flushTimer, &QTimer::timeout, this, &Recorder::flushOnTimer);
 }
 
 Recorder::~Recorder()
@@ -70,16 +66,18 @@ bool Recorder::start(Source *source, RunInfo info)
     m_series->setSubtractOwnExits(subtractOwn);
     m_finalStats = {};
     m_pending.clear();
+    m_storeFailed = false;
+    m_blockedSince.invalidate();
     m_protocolError.clear();
     m_lastSenderNs = 0;
     m_source = source;
     source->setParent(this);
     source->setSink(this);
     connect(source, &Source::recordsDelivered, this, [this] {
-        if (m_pending.size() >= MaxPending && !flush())
-            end(false, QCoreApplication::translate("Recorder", "Recording stopped: the run database cannot be written"),
-                m_lastError);
-        else
+        // While another process holds the lock, only the timer tries again.
+        if (m_pending.size() >= MaxPending && !m_blockedSince.isValid())
+            flushOnTimer();
+        if (m_source)
             Q_EMIT updated();
     });
     connect(source, &Source::progress, this, &Recorder::progress);
@@ -105,16 +103,57 @@ void Recorder::stop(const QString &failure, const QString &details)
         end(failure.isEmpty(), failure, details);
 }
 
-bool Recorder::flush()
+Recorder::FlushResult Recorder::flush(int busyTimeoutMs)
 {
     if (m_pending.isEmpty())
-        return true;
-    if (!m_store->appendRecords(m_runId, m_pending.records())) {
+        return FlushResult::Stored;
+    m_store->setBusyTimeout(busyTimeoutMs);
+    const bool stored = m_store->appendRecords(m_runId, m_pending.records());
+    const bool busy = !stored && m_store->lastErrorWasBusy();
+    if (!stored)
         m_lastError = m_store->lastError();
-        return false;
-    }
+    m_store->setBusyTimeout(RunStore::DefaultBusyTimeoutMs);
+    if (!stored)
+        return busy ? FlushResult::Busy : FlushResult::Failed;
     m_pending.clear();
-    return true;
+    return FlushResult::Stored;
+}
+
+void Recorder::flushOnTimer()
+{
+    if (m_storeFailed)
+        return;
+    switch (flush(LiveBusyTimeoutMs)) {
+    case FlushResult::Stored:
+        if (m_blockedSince.isValid()) {
+            const auto blockedMs = m_blockedSince.elapsed();
+            m_blockedSince.invalidate();
+            qCInfo(lcRecorder) << "run database free again after" << blockedMs << "ms";
+            Q_EMIT storeResumed(blockedMs);
+        }
+        break;
+    case FlushResult::Busy:
+        // Another process (a delete, a vacuum, a long export) holds the write lock. The records
+        // are kept and tried again: nothing is wrong with the data, and the recording goes on.
+        if (!m_blockedSince.isValid())
+            m_blockedSince.start();
+        Q_EMIT storeBlocked(m_pending.size(), m_blockedSince.elapsed());
+        break;
+    case FlushResult::Failed:
+        // Ended from the event loop, not from here: this may run inside the source's own signal,
+        // and ending disposes of the source (a QProcess waited for inside its own readyRead crashed).
+        if (!m_storeFailed) {
+            m_storeFailed = true;
+            QMetaObject::invokeMethod(
+                this,
+                [this] {
+                    end(false, QCoreApplication::translate("Recorder", "Recording stopped: the run database cannot be written"),
+                        m_lastError);
+                },
+                Qt::QueuedConnection);
+        }
+        break;
+    }
 }
 
 void Recorder::end(bool ok, const QString &message, const QString &details)
@@ -129,8 +168,22 @@ void Recorder::end(bool ok, const QString &message, const QString &details)
     source->setSink(nullptr);
     source->dispose();
     QString storeProblem;
-    if (!flush())
+    const auto pending = m_pending.size();
+    switch (flush(FinalBusyTimeoutMs)) {
+    case FlushResult::Stored:
+        m_blockedSince.invalidate();
+        break;
+    case FlushResult::Busy:
+        storeProblem = QCoreApplication::translate("Recorder", "another process held the run database's write lock "
+                                                               "for over %1 s; the last %2 record(s) are lost: %3")
+                           .arg(FinalBusyTimeoutMs / 1000)
+                           .arg(pending)
+                           .arg(m_lastError);
+        break;
+    case FlushResult::Failed:
         storeProblem = m_lastError;
+        break;
+    }
     bool complete = ok && storeProblem.isEmpty();
     QString failure = message;
     if (!storeProblem.isEmpty())

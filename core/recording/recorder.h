@@ -6,6 +6,7 @@
 #include "store/runinfo.h"
 #include "sources/source.h"
 
+#include <QElapsedTimer>
 #include <QObject>
 #include <QPointer>
 #include <QTimer>
@@ -64,6 +65,10 @@ Q_SIGNALS:
     // The recording ended early; what arrived before is stored.
     void failed(qint64 runId, const QString &message, const QString &details);
     void progress(qint64 done, qint64 total);
+    // Another process has held the run database's write lock for blockedMs: pendingRecords wait in
+    // memory and are written as soon as it lets go (storeResumed). The recording goes on meanwhile.
+    void storeBlocked(qint64 pendingRecords, qint64 blockedMs);
+    void storeResumed(qint64 blockedMs);
 
 private:
     void handshake(const Handshake &h) override;
@@ -75,7 +80,9 @@ private:
     void gap(quint64 first, quint64 last) override;
     void unsupportedVersion(quint16 major, quint16 minor) override;
 
-    bool flush();
+    enum class FlushResult { Stored, Busy, Failed };
+    FlushResult flush(int busyTimeoutMs);
+    void flushOnTimer();
     void end(bool ok, const QString &message, const QString &details);
 
     RunStore *m_store;
@@ -89,6 +96,14 @@ private:
     QString m_protocolError;
     ParserStats m_finalStats;
     quint64 m_lastSenderNs = 0; // the sender's clock at its latest record
+    QElapsedTimer m_blockedSince; // valid while the store is locked by another process
+    bool m_storeFailed = false; // a write failed for good; the recording ends from the event loop
+
+    // A flush during the recording waits this long for another process's lock, then tries again at
+    // the next tick: the GUI thread never stalls for the store's full busy timeout.
+    static constexpr int LiveBusyTimeoutMs = 100;
+    // The last flush, when the recording ends, waits this long before it gives the records up.
+    static constexpr int FinalBusyTimeoutMs = 60'000;
 };
 
 } // namespace ExitScope

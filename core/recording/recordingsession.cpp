@@ -65,6 +65,8 @@ RecordingSession::RecordingSession(RunStore *store, QObject *parent)
     });
     connect(m_recorder, &Recorder::senderError, this, &RecordingSession::senderError);
     connect(m_recorder, &Recorder::progress, this, &RecordingSession::progress);
+    connect(m_recorder, &Recorder::storeBlocked, this, &RecordingSession::storeBlocked);
+    connect(m_recorder, &Recorder::storeResumed, this, &RecordingSession::storeResumed);
     connect(m_recorder, &Recorder::finished, this, [this](qint64) { onRecorderEnded(true, {}, {}); });
     connect(m_recorder, &Recorder::failed, this,
             [this](qint64, const QString &message, const QString &details) { onRecorderEnded(false, message, details); });

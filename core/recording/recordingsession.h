@@ -103,6 +103,9 @@ Q_SIGNALS:
     void handshakeReceived(const ExitScope::Handshake &handshake);
     void senderError(const ExitScope::ErrorRecord &error);
     void progress(qint64 done, qint64 total);
+    // Another process holds the run database's write lock; the records wait in memory (Recorder).
+    void storeBlocked(qint64 pendingRecords, qint64 blockedMs);
+    void storeResumed(qint64 blockedMs);
     // New data in series(); at most once every UpdateIntervalMs, the first at once.
     void updated();
     void ended(qint64 runId, ExitScope::RecordingSession::Outcome outcome, const ExitScope::ParserStats &stats,

@@ -15,6 +15,7 @@ void Source::setSink(RecordSink *sink)
 
 void Source::dispose()
 {
+    beginDisposal();
     if (m_running)
         stop();
     m_rawCopy = nullptr;
@@ -23,8 +24,8 @@ void Source::dispose()
 
 void Source::deliverBytes(QByteArrayView bytes)
 {
-    if (!m_running)
-        return; // a reader thread's last chunk, posted after stop()
+    if (!m_running || m_disposed)
+        return; // a reader thread's last chunk, posted after stop(), or read while being disposed
     if (m_rawCopy && m_rawCopy->write(bytes.data(), bytes.size()) != bytes.size()) {
         qWarning("cannot save the raw stream: %s", qPrintable(m_rawCopy->errorString()));
         m_rawCopy = nullptr; // the run itself is still stored; say so once
@@ -46,17 +47,20 @@ void Source::endOfInput()
     if (!m_running)
         return;
     m_running = false;
-    const auto before = m_parser.stats().records;
-    m_parser.finish();
-    if (m_parser.stats().records != before)
-        Q_EMIT recordsDelivered();
+    if (!m_disposed) {
+        const auto before = m_parser.stats().records;
+        m_parser.finish();
+        if (m_parser.stats().records != before)
+            Q_EMIT recordsDelivered();
+    }
     Q_EMIT finished();
 }
 
 void Source::failWith(const QString &message, const QString &details)
 {
     m_running = false;
-    m_parser.finish();
+    if (!m_disposed)
+        m_parser.finish();
     Q_EMIT failed(message, details);
 }
 

@@ -77,11 +77,15 @@ protected:
     void markStarted();
     void endOfInput();
     void failWith(const QString &message, const QString &details);
+    // From dispose(): nothing read from now on reaches the parser. Stopping may still read (a
+    // process's last output, read while it is waited for), and the sink is already gone.
+    void beginDisposal() { m_disposed = true; }
 
     StreamParser m_parser;
 
 private:
     bool m_running = false;
+    bool m_disposed = false;
     QIODevice *m_rawCopy = nullptr;
 };
 

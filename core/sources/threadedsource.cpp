@@ -37,6 +37,7 @@ void ThreadedSource::stop()
 
 void ThreadedSource::dispose()
 {
+    beginDisposal();
     if (isRunning())
         stop();
     m_stop = true;

@@ -126,8 +126,28 @@ QString RunStore::defaultPath()
     return QDir(dir).filePath(QStringLiteral("runs.sqlite"));
 }
 
+bool RunStore::failSql(const QString &what, const QSqlError &error)
+{
+    // SQLite's primary result codes: SQLITE_BUSY 5 and SQLITE_LOCKED 6 (extended codes keep them in
+    // their low byte). Busy is expected while another process writes, and retried: not a warning.
+    const int code = error.nativeErrorCode().toInt() & 0xff;
+    if (code == 5 || code == 6) {
+        m_lastError = what + QStringLiteral(": ") + error.text();
+        m_lastErrorBusy = true;
+        qCDebug(lcStore) << m_lastError;
+        return false;
+    }
+    return fail(what, error.text());
+}
+
+bool RunStore::setBusyTimeout(int milliseconds)
+{
+    return exec(QStringLiteral("PRAGMA busy_timeout = %1").arg(qMax(0, milliseconds)));
+}
+
 bool RunStore::fail(const QString &what, const QString &detail)
 {
+    m_lastErrorBusy = false;
     m_lastError = detail.isEmpty() ? what : what + QStringLiteral(": ") + detail;
     qCWarning(lcStore) << m_lastError;
     return false;
@@ -162,7 +182,7 @@ bool RunStore::open(const QString &path)
         return fail(QCoreApplication::translate("RunStore", "The Qt SQLite driver is not available"),
                     QCoreApplication::translate("RunStore", "Install the package libqt6sql6-sqlite."));
     db.setDatabaseName(path);
-    db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=5000"));
+    db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=%1").arg(DefaultBusyTimeoutMs));
     if (!db.open())
         return fail(QCoreApplication::translate("RunStore", "Cannot open the run database %1").arg(path),
                     db.lastError().text());
@@ -520,8 +540,7 @@ bool RunStore::appendRecords(qint64 runId, const QVector<BufferedRecord> &record
         return true;
     auto db = QSqlDatabase::database(m_connection, false);
     if (!db.transaction())
-        return fail(QCoreApplication::translate("RunStore", "Cannot write to the run database"),
-                    db.lastError().text());
+        return failSql(QCoreApplication::translate("RunStore", "Cannot write to the run database"), db.lastError());
     if (!m_statements) {
         auto statements = std::make_unique<Statements>(db);
         for (int i = 0; i < SamplesPerInsert * SampleColumns; ++i)
@@ -555,7 +574,7 @@ bool RunStore::appendRecords(qint64 runId, const QVector<BufferedRecord> &record
     qint64 ord = nextOrdinal(runId);
     qint64 samples = 0;
     qint64 markers = 0;
-    QString error;
+    QSqlError error;
     const auto event = [&](int type, quint64 seq, quint64 tNs, quint64 exits, quint64 cycles, int kind, int flags,
                            quint64 span, quint64 value, const QString &text) {
         const QVariant values[] = {runId, ord, type, u64(seq), u64(tNs), u64(exits), u64(cycles), kind, flags,
@@ -585,10 +604,10 @@ bool RunStore::appendRecords(qint64 runId, const QVector<BufferedRecord> &record
                 samplesQuery.bindValue(placeholders.at(column++), u64(s.ownCpuid));
             }
             if (!samplesQuery.exec()) {
-                const auto error = samplesQuery.lastError().text();
+                const auto error = samplesQuery.lastError();
                 db.rollback();
                 m_nextOrdinal.remove(runId);
-                return fail(QCoreApplication::translate("RunStore", "Cannot write records of run %1").arg(runId), error);
+                return failSql(QCoreApplication::translate("RunStore", "Cannot write records of run %1").arg(runId), error);
             }
             samples += rows;
             ord += rows;
@@ -605,7 +624,7 @@ bool RunStore::appendRecords(qint64 runId, const QVector<BufferedRecord> &record
             sampleQuery.bindValue(placeholders.at(6), u64(s->ownCpuid));
             ok = sampleQuery.exec();
             if (!ok)
-                error = sampleQuery.lastError().text();
+                error = sampleQuery.lastError();
             ++samples;
         } else {
             if (const auto *m = std::get_if<Marker>(&record)) {
@@ -624,12 +643,12 @@ bool RunStore::appendRecords(qint64 runId, const QVector<BufferedRecord> &record
                 ok = event(GapRow, g->first, 0, 0, 0, 0, 0, 0, g->last, {});
             }
             if (!ok)
-                error = eventQuery.lastError().text();
+                error = eventQuery.lastError();
         }
         if (!ok) {
             db.rollback();
             m_nextOrdinal.remove(runId);
-            return fail(QCoreApplication::translate("RunStore", "Cannot write records of run %1").arg(runId), error);
+            return failSql(QCoreApplication::translate("RunStore", "Cannot write records of run %1").arg(runId), error);
         }
         ++ord;
     }
@@ -650,10 +669,10 @@ bool RunStore::appendRecords(qint64 runId, const QVector<BufferedRecord> &record
                     {});
     }
     if (counts.lastError().isValid() || !db.commit()) {
-        const auto detail = counts.lastError().isValid() ? counts.lastError().text() : db.lastError().text();
+        const auto detail = counts.lastError().isValid() ? counts.lastError() : db.lastError();
         db.rollback();
         m_nextOrdinal.remove(runId);
-        return fail(QCoreApplication::translate("RunStore", "Cannot write records of run %1").arg(runId), detail);
+        return failSql(QCoreApplication::translate("RunStore", "Cannot write records of run %1").arg(runId), detail);
     }
     m_nextOrdinal.insert(runId, ord);
     return true;

@@ -5,6 +5,7 @@
 #include "store/runinfo.h"
 
 #include <QHash>
+#include <QSqlError>
 #include <QString>
 #include <QVector>
 
@@ -33,6 +34,12 @@ public:
     bool isOpen() const;
     QString path() const { return m_path; }
     QString lastError() const { return m_lastError; }
+    // Whether the last failure was another connection holding the database's write lock for longer
+    // than the busy timeout: nothing is wrong with the data, the same call can be tried again.
+    bool lastErrorWasBusy() const { return m_lastErrorBusy; }
+    // How long a statement waits for another connection's write lock before it fails as busy.
+    bool setBusyTimeout(int milliseconds);
+    static constexpr int DefaultBusyTimeoutMs = 5000;
 
     // Returns the new run's id, or -1.
     qint64 createRun(const RunInfo &info);
@@ -60,6 +67,7 @@ private:
     // Runs left "recording" by a process that has ended become "interrupted", their samples kept.
     bool recoverInterruptedRuns();
     bool fail(const QString &what, const QString &detail);
+    bool failSql(const QString &what, const QSqlError &error); // also notes whether it was busy
     qint64 nextOrdinal(qint64 runId);
 
     // Prepared once per connection: preparing costs more than inserting a few hundred rows.
@@ -69,6 +77,7 @@ private:
     QString m_connection;
     QString m_path;
     QString m_lastError;
+    bool m_lastErrorBusy = false;
 };
 
 } // namespace ExitScope

@@ -527,6 +527,27 @@ private Q_SLOTS:
         QVERIFY2(r.out.contains(QLatin1String("1\t199\tdamaged\t")), qPrintable(r.out));
     }
 
+    // A full disk: the message used to say everything received was stored when the store was what
+    // failed. A 1 MiB file system of its own (a mount namespace, as root) fills up for real.
+    void fullDiskSaysWhatWasKept()
+    {
+        const auto mountPoint = path(QStringLiteral("tiny"));
+        QVERIFY(QDir().mkpath(mountPoint));
+        QProcess process;
+        process.start(QStringLiteral("unshare"),
+                      {QStringLiteral("--mount"), QStringLiteral("--propagation"), QStringLiteral("private"),
+                       QStringLiteral("sh"), QStringLiteral("-c"),
+                       QStringLiteral("mount -t tmpfs -o size=1m exitscope-full \"$1\" && exec \"$2\" record --store \"$1/runs.sqlite\" "
+                                      "--command \"$3 --samples 200000\" --quiet"),
+                       QStringLiteral("sh"), mountPoint, QStringLiteral(EXITSCOPE_CLI), QStringLiteral(EXITSCOPE_TEST_EMITTER)});
+        QVERIFY(process.waitForFinished(120000));
+        const auto err = QString::fromUtf8(process.readAllStandardError());
+        QCOMPARE(process.exitCode(), 1);
+        QVERIFY2(err.contains(QLatin1String("could not be stored")), qPrintable(err));
+        QVERIFY2(err.contains(QLatin1String("full")), qPrintable(err)); // SQLite's own reason
+        QVERIFY2(!err.contains(QLatin1String("Everything received")), qPrintable(err));
+    }
+
     // A text file given as a recording: an error, not an empty "complete" run.
     void inputWithoutARecordIsAnError()
     {

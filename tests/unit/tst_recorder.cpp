@@ -11,6 +11,8 @@
 #include <QFile>
 #include <QRandomGenerator>
 #include <QSignalSpy>
+#include <QSqlQuery>
+#include <QSqlDatabase>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -334,6 +336,55 @@ private Q_SLOTS:
         QVERIFY(store.runInfo(recorder.runId(), &stored));
         QCOMPARE(stored.state, RunInfo::State::Complete);
         QVERIFY(stored.failure.isEmpty());
+    }
+
+    // Another process holding the write lock for longer than the busy timeout (a delete of a large
+    // run takes about 1 s per 800,000 samples) used to end a live recording. The records now wait
+    // in memory and are written when the lock is let go; nothing is lost.
+    void aLongWriteLockDelaysButDoesNotEndARecording()
+    {
+        const auto path = m_dir.filePath(QStringLiteral("locked.sqlite"));
+        RunStore store;
+        QVERIFY(store.open(path));
+        Recorder recorder(&store);
+        QSignalSpy finished(&recorder, &Recorder::finished);
+        QSignalSpy failed(&recorder, &Recorder::failed);
+        QSignalSpy blocked(&recorder, &Recorder::storeBlocked);
+        QSignalSpy resumed(&recorder, &Recorder::storeResumed);
+        QVERIFY(recorder.start(new ProcessSource(QStringLiteral(EXITSCOPE_TEST_EMITTER),
+                                                 {QStringLiteral("--samples"), QStringLiteral("400"),
+                                                  QStringLiteral("--interval-ms"), QStringLiteral("20")}),
+                               {}));
+        QTRY_VERIFY_WITH_TIMEOUT(recorder.series().size() > 0, Timeout);
+
+        auto locker = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("locker"));
+        locker.setDatabaseName(path);
+        QVERIFY(locker.open());
+        {
+            QSqlQuery lock(locker);
+            QVERIFY(lock.exec(QStringLiteral("BEGIN IMMEDIATE"))); // the write lock, as a long delete holds it
+        }
+        constexpr int HeldMs = RunStore::DefaultBusyTimeoutMs + 1500;
+        QElapsedTimer held;
+        held.start();
+        while (held.elapsed() < HeldMs && failed.isEmpty())
+            QTest::qWait(50);
+        QVERIFY2(failed.isEmpty(), failed.isEmpty() ? "" : qPrintable(failed.first().at(1).toString()));
+        QVERIFY(!blocked.isEmpty());
+        QVERIFY(blocked.last().at(0).toLongLong() > 0); // records waiting
+        {
+            QSqlQuery unlock(locker);
+            QVERIFY(unlock.exec(QStringLiteral("COMMIT")));
+        }
+        locker.close();
+        locker = {};
+        QSqlDatabase::removeDatabase(QStringLiteral("locker"));
+
+        QTRY_VERIFY_WITH_TIMEOUT(!resumed.isEmpty(), Timeout);
+        QVERIFY(resumed.first().at(0).toLongLong() >= RunStore::DefaultBusyTimeoutMs);
+        QTRY_VERIFY_WITH_TIMEOUT(!finished.isEmpty() || !failed.isEmpty(), Timeout);
+        QVERIFY2(failed.isEmpty(), failed.isEmpty() ? "" : qPrintable(failed.first().at(1).toString()));
+        QCOMPARE(storedSampleSeqs(&store, recorder.runId()), seqRange(1, 400));
     }
 
     void commandThatFailsKeepsWhatItSent()
