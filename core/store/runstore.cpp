@@ -6,6 +6,7 @@
 #include <QAtomicInteger>
 #include <QCoreApplication>
 #include <QDir>
+#include <QFile>
 #include <QFileInfo>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -15,6 +16,9 @@
 #include <QSqlQuery>
 #include <QScopeGuard>
 #include <QStandardPaths>
+#include <QUrl>
+
+#include <unistd.h>
 
 Q_LOGGING_CATEGORY(lcStore, "exitscope.store", QtWarningMsg)
 
@@ -181,8 +185,23 @@ bool RunStore::open(const QString &path)
     if (!db.isValid())
         return fail(QCoreApplication::translate("RunStore", "The Qt SQLite driver is not available"),
                     QCoreApplication::translate("RunStore", "Install the package libqt6sql6-sqlite."));
-    db.setDatabaseName(path);
-    db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=%1").arg(DefaultBusyTimeoutMs));
+    // A store on read-only media, or one this user may only read, is opened for reading: it used to
+    // fail to open at all. SQLite cannot create the WAL's index beside such a file, so a store that
+    // was closed cleanly (no WAL left) is opened as immutable, which needs none.
+    const auto folder = info.absolutePath().toLocal8Bit();
+    m_readOnly = info.exists()
+        && (::access(QFile::encodeName(path).constData(), W_OK) != 0 || ::access(folder.constData(), W_OK) != 0);
+    const QFileInfo wal(path + QStringLiteral("-wal"));
+    if (m_readOnly && (!wal.exists() || wal.size() == 0)) {
+        QUrl uri = QUrl::fromLocalFile(info.absoluteFilePath());
+        uri.setQuery(QStringLiteral("immutable=1"));
+        db.setDatabaseName(uri.toString(QUrl::FullyEncoded));
+        db.setConnectOptions(QStringLiteral("QSQLITE_OPEN_READONLY;QSQLITE_OPEN_URI"));
+    } else {
+        db.setDatabaseName(path);
+        db.setConnectOptions(m_readOnly ? QStringLiteral("QSQLITE_OPEN_READONLY;QSQLITE_BUSY_TIMEOUT=%1").arg(DefaultBusyTimeoutMs)
+                                        : QStringLiteral("QSQLITE_BUSY_TIMEOUT=%1").arg(DefaultBusyTimeoutMs));
+    }
     if (!db.open())
         return fail(QCoreApplication::translate("RunStore", "Cannot open the run database %1").arg(path),
                     db.lastError().text());
@@ -206,6 +225,20 @@ bool RunStore::open(const QString &path)
                         .arg(version)
                         .arg(SchemaVersion),
                     {});
+    }
+
+    if (m_readOnly) {
+        if (version == 0) {
+            db.close();
+            return fail(QCoreApplication::translate("RunStore", "%1 is not an ExitScope run database, and it is "
+                                                                "read-only")
+                            .arg(path),
+                        {});
+        }
+        // Nothing is set up, upgraded or recovered: that would be a write. Schema 1 reads as 2.
+        qCInfo(lcStore) << path << "is read-only: opened for reading";
+        m_lastError.clear();
+        return true;
     }
 
     // Version 0 is a file ExitScope has not set up: an empty one is made a run database, but one with

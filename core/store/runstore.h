@@ -32,6 +32,9 @@ public:
     // since (killed, crashed, machine down) are marked interrupted, with what they stored.
     bool open(const QString &path);
     bool isOpen() const;
+    // Opened for reading only: the file or its folder cannot be written (read-only media, another
+    // user's store). Runs can be listed, shown and exported; writes fail.
+    bool isReadOnly() const { return m_readOnly; }
     QString path() const { return m_path; }
     QString lastError() const { return m_lastError; }
     // Whether the last failure was another connection holding the database's write lock for longer
@@ -78,6 +81,7 @@ private:
     QString m_path;
     QString m_lastError;
     bool m_lastErrorBusy = false;
+    bool m_readOnly = false;
 };
 
 } // namespace ExitScope

@@ -548,6 +548,37 @@ private Q_SLOTS:
         QVERIFY2(!err.contains(QLatin1String("Everything received")), qPrintable(err));
     }
 
+    // A store on read-only media (here a read-only bind mount in a mount namespace of its own, as
+    // root) used to be refused as "not a readable run database". It is listed and exported; a write
+    // says why it fails.
+    void readOnlyStoreCanBeRead()
+    {
+        const auto folder = path(QStringLiteral("read-only"));
+        QVERIFY(QDir().mkpath(folder));
+        const QString store = folder + QStringLiteral("/runs.sqlite");
+        auto r = cli({QStringLiteral("record"), QStringLiteral("--store"), store, QStringLiteral("--file"), m_recording,
+                      QStringLiteral("--quiet")});
+        QCOMPARE(r.code, 0);
+        const auto csv = path(QStringLiteral("read-only.csv"));
+        QProcess process;
+        process.start(QStringLiteral("unshare"),
+                      {QStringLiteral("--mount"), QStringLiteral("--propagation"), QStringLiteral("private"),
+                       QStringLiteral("sh"), QStringLiteral("-c"),
+                       QStringLiteral("mount --bind \"$1\" \"$1\" && mount -o remount,bind,ro \"$1\" || exit 99; "
+                                      "\"$2\" runs --store \"$1/runs.sqlite\" && \"$2\" export 1 --store \"$1/runs.sqlite\" --csv \"$3\" "
+                                      "&& ! \"$2\" rename 1 renamed --store \"$1/runs.sqlite\""),
+                       QStringLiteral("sh"), folder, QStringLiteral(EXITSCOPE_CLI), csv});
+        QVERIFY(process.waitForFinished(60000));
+        const auto out = QString::fromUtf8(process.readAllStandardOutput());
+        const auto err = QString::fromUtf8(process.readAllStandardError());
+        QCOMPARE(process.exitCode(), 0);
+        QVERIFY2(out.contains(QLatin1String("1\t200\tcomplete")), qPrintable(out + err));
+        QVERIFY2(err.contains(QLatin1String("readonly database")), qPrintable(err));
+        QFile exported(csv);
+        QVERIFY(exported.open(QIODevice::ReadOnly));
+        QVERIFY(exported.readAll().count("\nsample,") >= 199);
+    }
+
     // A text file given as a recording: an error, not an empty "complete" run.
     void inputWithoutARecordIsAnError()
     {
