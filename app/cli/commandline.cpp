@@ -14,6 +14,7 @@
 #include "series/runcomparison.h"
 #include "store/outputguard.h"
 #include "store/runstore.h"
+#include "virt/hostkeypolicy.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -190,6 +191,10 @@ int CommandLine::run(const QStringList &arguments)
     const QCommandLineOption acceptNewHostKey(QStringLiteral("accept-new-host-key"),
                                               QStringLiteral("deploy: a host whose SSH key is not on record yet has it recorded "
                                                              "(its fingerprint is printed); a changed key is refused all the same."));
+    const QCommandLineOption acceptUnverifiedHostKey(
+        QStringLiteral("accept-unverified-host-key"),
+        QStringLiteral("Use a --connect URI (or a serve --config URI) that turns off the check of the host's SSH key "
+                       "(no_verify=1, known_hosts_verify=ignore or auto); refused without this."));
     const QCommandLineOption installAgent(QStringLiteral("install-agent"),
                                           QStringLiteral("deploy: also put this exitscope-agent on the host, for guest images."),
                                           QStringLiteral("path"));
@@ -220,10 +225,12 @@ int CommandLine::run(const QStringList &arguments)
                                          QStringLiteral("n"));
     parser.addOption(bootRetries);
     parser.addOptions({store, file, command, connectTo, agent, boot, probe, rate, paced, speed, duration, wait, send, saveStream, csv, png, pdf, size, subtractOwn, name, notes, host,
-                       kernel, guest, quiet, activate, revert, dryRun, await, stopGuests, leaves, modules, rebootTimeout, installAgent, acceptNewHostKey});
+                       kernel, guest, quiet, activate, revert, dryRun, await, stopGuests, leaves, modules, rebootTimeout, installAgent, acceptNewHostKey,
+                       acceptUnverifiedHostKey});
 
     if (!parser.parse(arguments))
         return usageError(parser.errorText());
+    HostKeyPolicy::setUncheckedKeysAccepted(parser.isSet(acceptUnverifiedHostKey));
     if (parser.isSet(QStringLiteral("help"))) {
         out(parser.helpText());
         return Ok;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "sources/libvirtchannelsource.h"
 
+#include "virt/hostkeypolicy.h"
+
 #include "virt/domaininfo.h"
 #include "virt/libvirterror.h"
 #include "virt/libvirtfailure.h"
@@ -162,6 +164,13 @@ void LibvirtChannelSource::run()
     };
     const auto tr = [](const char *text) { return QCoreApplication::translate("LibvirtChannelSource", text); };
 
+    // The same rule as HostController's: a URI that would take any host key is not opened.
+    if (const auto refusal = HostKeyPolicy::refusal(m_uri); !refusal.isEmpty()) {
+        post([message = tr("Refusing to connect to %1").arg(m_uri), refusal](LibvirtChannelSource *source) {
+            source->failWith(message, refusal);
+        });
+        return;
+    }
     virConnectPtr connection = virConnectOpen(m_uri.toUtf8().constData());
     if (!connection) {
         fatal(tr("Cannot connect to %1").arg(m_uri), LibvirtFailure::last());

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "virt/hostcontroller.h"
 
+#include "virt/hostkeypolicy.h"
+
 #include "virt/libvirtfailure.h"
 #include "virt/libvirteventloop.h"
 
@@ -253,6 +255,15 @@ void HostController::connectTo(const QString &uri)
         Q_EMIT disconnected();
     }
     onWorker([this] { closeOnWorker(); });
+
+    // Refused before anything is sent: the ssh client would accept whatever key answers.
+    if (const auto refusal = HostKeyPolicy::refusal(uri); !refusal.isEmpty()) {
+        m_lastConnectFailure = LibvirtFailure::Kind::HostKeyRejected;
+        const auto message = tr("Refusing to connect to %1").arg(displayName(uri));
+        QMetaObject::invokeMethod(
+            this, [this, message, refusal] { Q_EMIT connectionFailed(message, refusal); }, Qt::QueuedConnection);
+        return;
+    }
 
     auto attempt = std::make_shared<ConnectAttempt>();
     attempt->id = ++m_attempts;

@@ -45,7 +45,7 @@ private:
     QString silentSshUri(quint16 port)
     {
         return QStringLiteral("qemu+ssh://root@127.0.0.1:%1/system?keyfile=/secret/id_ed25519&known_hosts=/secret/known_hosts"
-                              "&no_verify=1&no_tty=1")
+                              "&no_tty=1")
             .arg(port);
     }
 

@@ -2,6 +2,7 @@
 // HostController and LibvirtChannelSource against libvirt's test driver: a real libvirt connection,
 // with a host described by tests/data/libvirt-node.xml. Network tests talk to 127.0.0.1 only.
 #include "virt/hostcontroller.h"
+#include "virt/hostkeypolicy.h"
 #include "virt/libvirteventloop.h"
 #include "virt/libvirtfailure.h"
 #include "sources/libvirtchannelsource.h"
@@ -9,6 +10,7 @@
 #include "silentport.h"
 
 #include <QElapsedTimer>
+#include <QScopeGuard>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTest>
@@ -40,7 +42,7 @@ QString silentSshUri(quint16 port)
 {
     // The key paths must never reach a message or a label.
     return QStringLiteral("qemu+ssh://root@127.0.0.1:%1/system?keyfile=/secret/id_ed25519&known_hosts=/secret/known_hosts"
-                          "&no_verify=1&no_tty=1")
+                          "&no_tty=1")
         .arg(port);
 }
 
@@ -355,6 +357,47 @@ private Q_SLOTS:
         if (systemError)
             QCOMPARE(failure.systemError, systemError);
         QVERIFY(!failure.hint().isEmpty());
+    }
+
+    // A URI that turns off the host-key check used to be opened as given: whoever answered on the
+    // way to the host was taken for it. It is refused before anything is sent, unless accepted.
+    void uncheckedHostKeysAreRefusedUnlessAccepted_data()
+    {
+        QTest::addColumn<QString>("query");
+        QTest::addColumn<QString>("parameter");
+        QTest::newRow("ssh no_verify") << QStringLiteral("no_verify=1") << QStringLiteral("no_verify=1");
+        QTest::newRow("libssh ignore") << QStringLiteral("known_hosts_verify=ignore") << QStringLiteral("known_hosts_verify=ignore");
+        QTest::newRow("libssh auto") << QStringLiteral("keyfile=/k&known_hosts_verify=AUTO") << QStringLiteral("known_hosts_verify=AUTO");
+    }
+    void uncheckedHostKeysAreRefusedUnlessAccepted()
+    {
+        QFETCH(QString, query);
+        QFETCH(QString, parameter);
+        const QString uri = m_uri + QLatin1Char('?') + query;
+        QCOMPARE(HostKeyPolicy::uncheckedParameter(uri), parameter);
+        HostController host;
+        QSignalSpy failed(&host, &HostController::connectionFailed);
+        QSignalSpy connected(&host, &HostController::connected);
+        host.connectTo(uri);
+        QVERIFY(failed.wait(5000));
+        QVERIFY(connected.isEmpty());
+        QVERIFY2(failed.first().at(1).toString().contains(QStringLiteral("turns off the check of the host's SSH key (%1)").arg(parameter)),
+                 qPrintable(failed.first().at(1).toString()));
+        QCOMPARE(host.lastConnectFailure(), LibvirtFailure::Kind::HostKeyRejected);
+
+        // Said by the user: used as given (the test driver ignores the parameter).
+        HostKeyPolicy::setUncheckedKeysAccepted(true);
+        const auto reset = qScopeGuard([] { HostKeyPolicy::setUncheckedKeysAccepted(false); });
+        host.connectTo(uri);
+        QVERIFY(connected.wait(10000));
+    }
+
+    void checkedHostKeysPass()
+    {
+        QVERIFY(HostKeyPolicy::uncheckedParameter(QStringLiteral("qemu+ssh://h/system?no_verify=0")).isEmpty());
+        QVERIFY(HostKeyPolicy::uncheckedParameter(QStringLiteral("qemu+libssh://h/system?known_hosts_verify=normal")).isEmpty());
+        QVERIFY(HostKeyPolicy::uncheckedParameter(QStringLiteral("qemu:///system")).isEmpty());
+        QVERIFY(HostKeyPolicy::refusal(QStringLiteral("qemu+ssh://h/system?keyfile=/k")).isEmpty());
     }
 
     void unreachableHostFailsWithReason()
