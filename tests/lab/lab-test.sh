@@ -180,6 +180,20 @@ status)
     if [[ -n $(awk '$4 !~ /^127\.0\.0\.1:/' <<<"$listen") ]]; then
         fail "port $port is bound beyond 127.0.0.1"
     fi
+    # Confined: QEMU under seccomp, as nobody when root started it; the lab's keys and images are
+    # closed to other users.
+    pid=$(cat "$inst/qemu.pid")
+    seccomp=$(awk '/^Seccomp:/ {print $2}' "/proc/$pid/status")
+    user=$(ps -o user= -p "$pid")
+    echo "QEMU pid $pid runs as $user, seccomp mode $seccomp"
+    [[ $seccomp == 2 ]] || fail "QEMU runs without its seccomp sandbox (Seccomp: $seccomp)"
+    if [[ $(id -u) == 0 && $user != nobody ]]; then fail "QEMU still runs as $user"; fi
+    labdir=$(dirname "$(dirname "$inst")")
+    mode=$(stat -c %a "$labdir")
+    echo "lab folder $labdir mode $mode"
+    [[ $mode == 700 ]] || fail "the lab folder $labdir is open to other users (mode $mode)"
+    open=$(find "$labdir" -maxdepth 4 \( -name 'id_ed25519' -o -name 'ssh_host_*key' -o -name '*.img' \) -perm /077 -print -quit)
+    [[ -z $open ]] || echo "note: $open has group or other bits, but its folder is closed"
     ;;
 
 virsh-list)
