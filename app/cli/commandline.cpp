@@ -680,6 +680,13 @@ int CommandLine::reportRecording(const RecordingSession &session, RunStore &stor
     const auto runId = session.runId();
     const auto series = session.series();
     const ParserStats stats = session.streamStats();
+    if (runId < 0) {
+        err(QStringLiteral("exitscope-cli: recording stopped: %1").arg(failure));
+        if (!details.isEmpty())
+            err(details);
+        err(QStringLiteral("Nothing was received, so no run was kept."));
+        return Failed;
+    }
     out(QStringLiteral("run %1: %2 samples, %3 markers, %4 s, %5 exits, %6 cycles")
             .arg(runId)
             .arg(series->size())

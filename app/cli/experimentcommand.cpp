@@ -139,10 +139,11 @@ int CommandLine::experiment()
         QObject::connect(&runner, &ExperimentRunner::repetitionEnded, &loop,
                          [this](int repetition, qint64 runId, bool ok, const QString &message) {
                              err(ok ? QStringLiteral("[repetition %1] done: run %2").arg(repetition).arg(runId)
-                                    : QStringLiteral("[repetition %1] failed: %2 (run %3 keeps what was recorded)")
-                                          .arg(repetition)
-                                          .arg(message)
-                                          .arg(runId));
+                                    : runId < 0 ? QStringLiteral("[repetition %1] failed: %2 (nothing was recorded)").arg(repetition).arg(message)
+                                                : QStringLiteral("[repetition %1] failed: %2 (run %3 keeps what was recorded)")
+                                                      .arg(repetition)
+                                                      .arg(message)
+                                                      .arg(runId));
                          });
     }
     if (!runner.start(recipe, options)) {

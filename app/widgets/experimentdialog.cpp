@@ -151,8 +151,10 @@ ExperimentDialog::ExperimentDialog(RunStore *store, const QString &storePath, QW
     connect(m_runner, &ExperimentRunner::repetitionEnded, this, [this](int repetition, qint64 runId, bool ok, const QString &message) {
         m_progress->setValue(repetition);
         log(ok ? tr("Repetition %1 done (run %2)").arg(repetition).arg(runId)
-               : tr("Repetition %1 failed: %2 (run %3 keeps what was recorded)").arg(repetition).arg(message).arg(runId));
-        Q_EMIT runStored(runId);
+               : runId < 0 ? tr("Repetition %1 failed: %2 (nothing was recorded)").arg(repetition).arg(message)
+                           : tr("Repetition %1 failed: %2 (run %3 keeps what was recorded)").arg(repetition).arg(message).arg(runId));
+        if (runId >= 0)
+            Q_EMIT runStored(runId);
     });
     connect(m_runner, &ExperimentRunner::finished, this, [this](ExperimentRunner::Outcome outcome, const QString &message) {
         switch (outcome) {

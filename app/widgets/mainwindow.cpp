@@ -573,7 +573,12 @@ void MainWindow::onRecordingEnded(qint64 runId, bool ok, const QString &message,
     }
     refreshRunList();
     updateStatus();
-    if (!ok) {
+    if (!ok && runId < 0) {
+        m_shownRunId = -1;
+        reportError(tr("Recording stopped: %1").arg(message),
+                    details + (details.isEmpty() ? QString() : QStringLiteral("\n\n"))
+                        + tr("Nothing was received, so no run was kept."));
+    } else if (!ok) {
         // Said from what the store holds: when the store is what failed, less was kept than received.
         RunInfo stored;
         const qint64 received = m_session->series() ? m_session->series()->size() : 0;

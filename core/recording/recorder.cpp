@@ -202,7 +202,15 @@ void Recorder::end(bool ok, const QString &message, const QString &details)
         state = RunInfo::State::Damaged;
         failure = damageText(m_finalStats);
     }
-    m_store->finishRun(m_runId, state, failure);
+    // A start that failed before anything arrived (a missing program, an unknown guest) leaves no
+    // empty run behind: runId() becomes -1, "no run was kept".
+    if (!complete && m_finalStats.bytes == 0 && m_pending.isEmpty() && m_store->discardEmptyRun(m_runId)) {
+        qCInfo(lcRecorder) << "run" << m_runId << "received nothing: not kept";
+        m_runId = -1;
+        m_info.id = -1;
+    } else {
+        m_store->finishRun(m_runId, state, failure);
+    }
     m_info.state = state;
     m_info.failure = failure;
     Q_EMIT updated();

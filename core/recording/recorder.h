@@ -62,7 +62,8 @@ Q_SIGNALS:
     // The recording ended at the end of its input; the run is complete in the store, or damaged
     // (info().state says which; info().failure what was lost).
     void finished(qint64 runId);
-    // The recording ended early; what arrived before is stored.
+    // The recording ended early; what arrived before is stored. runId is -1 when nothing had arrived:
+    // no run was kept.
     void failed(qint64 runId, const QString &message, const QString &details);
     void progress(qint64 done, qint64 total);
     // Another process has held the run database's write lock for blockedMs: pendingRecords wait in

@@ -498,6 +498,23 @@ bool RunStore::deleteRun(qint64 runId)
                                db.lastError().text());
 }
 
+bool RunStore::discardEmptyRun(qint64 runId)
+{
+    QSqlQuery q(QSqlDatabase::database(m_connection, false));
+    q.prepare(QStringLiteral("DELETE FROM runs WHERE id = ? AND sample_count = 0 AND marker_count = 0 "
+                             "AND NOT EXISTS (SELECT 1 FROM samples WHERE run_id = ?) "
+                             "AND NOT EXISTS (SELECT 1 FROM events WHERE run_id = ?)"));
+    q.addBindValue(runId);
+    q.addBindValue(runId);
+    q.addBindValue(runId);
+    if (!q.exec())
+        return fail(QCoreApplication::translate("RunStore", "Cannot delete run %1").arg(runId), q.lastError().text());
+    if (q.numRowsAffected() != 1)
+        return false;
+    m_nextOrdinal.remove(runId);
+    return true;
+}
+
 namespace {
 RunInfo runFromQuery(const QSqlQuery &q)
 {

@@ -54,6 +54,9 @@ public:
     bool setNotes(qint64 runId, const QString &notes);
     // Refused for a run that a running process is recording.
     bool deleteRun(qint64 runId);
+    // Deletes a run that holds no record at all (its recording failed before anything arrived), so
+    // that failed starts do not pile up as empty runs. Returns whether it was deleted.
+    bool discardEmptyRun(qint64 runId);
     QVector<RunInfo> listRuns();
     // Returns false if the run does not exist.
     bool runInfo(qint64 runId, RunInfo *info);
