@@ -191,13 +191,15 @@ void Recorder::end(bool ok, const QString &message, const QString &details)
     auto state = complete ? RunInfo::State::Complete : RunInfo::State::Failed;
     // An input that held nothing readable (a text file, random bytes) is not an empty run that
     // completed, and one with damage does not pass for a clean one.
-    if (complete && m_finalStats.records == 0 && m_finalStats.bytes > 0) {
+    if (complete && m_finalStats.records == 0 && m_pending.isEmpty()) {
         complete = false;
         state = RunInfo::State::Failed;
-        failure = QCoreApplication::translate("Recorder", "The input held no valid ExitScope record (%1 bytes read): "
-                                                          "it is not an ExitScope recording or stream, or is damaged "
-                                                          "throughout")
-                      .arg(m_finalStats.bytes);
+        failure = m_finalStats.bytes == 0
+            ? QCoreApplication::translate("Recorder", "The input was empty: nothing was received")
+            : QCoreApplication::translate("Recorder", "The input held no valid ExitScope record (%1 bytes read): "
+                                                      "it is not an ExitScope recording or stream, or is damaged "
+                                                      "throughout")
+                  .arg(m_finalStats.bytes);
     } else if (complete && !m_finalStats.clean()) {
         state = RunInfo::State::Damaged;
         failure = damageText(m_finalStats);

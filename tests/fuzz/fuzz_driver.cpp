@@ -2,9 +2,10 @@
 // Runs the fuzz target without libFuzzer, so that its invariants are checked in every build (gcc
 // included): every file of the corpus, then a bounded number of inputs mutated from them with a
 // fixed seed, so that a failure can be reproduced.
-//   fuzz_streamparser_driver [--mutations N] [--seed S] [--save FILE] CORPUS_FOLDER_OR_FILE...
-// A failing input is written to FILE (default fuzz_streamparser-failure.bin) before the abort.
-#include "fuzz_streamparser.h"
+//   fuzz_TARGET_driver [--mutations N] [--seed S] [--save FILE] CORPUS_FOLDER_OR_FILE...
+// A failing input is written to FILE (default fuzz-failure.bin) before the abort. The same driver
+// serves every target (fuzz_streamparser, fuzz_recorder).
+#include "fuzztarget.h"
 
 #include <QByteArray>
 #include <QDir>
@@ -19,7 +20,7 @@
 namespace {
 
 QByteArray g_current;
-QString g_savePath = QStringLiteral("fuzz_streamparser-failure.bin");
+QString g_savePath = QStringLiteral("fuzz-failure.bin");
 
 void saveCurrent()
 {
@@ -124,7 +125,7 @@ int main(int argc, char **argv)
         }
     }
     if (corpus.isEmpty()) {
-        std::fprintf(stderr, "usage: fuzz_streamparser_driver [--mutations N] [--seed S] [--save FILE] CORPUS...\n");
+        std::fprintf(stderr, "usage: %s [--mutations N] [--seed S] [--save FILE] CORPUS...\n", argv[0]);
         return 2;
     }
     fuzzFailureHook = saveCurrent;
@@ -143,7 +144,7 @@ int main(int argc, char **argv)
     QRandomGenerator rng(seed);
     for (qint64 i = 0; i < mutations; ++i)
         run(mutate(rng, corpus));
-    std::printf("fuzz_streamparser: %lld corpus inputs and %lld mutations (seed %u) kept every invariant\n",
-                qint64(corpus.size()), mutations, seed);
+    std::printf("%s: %lld corpus inputs and %lld mutations (seed %u) kept every invariant\n",
+                qPrintable(QFileInfo(QString::fromLocal8Bit(argv[0])).fileName()), qint64(corpus.size()), mutations, seed);
     return 0;
 }

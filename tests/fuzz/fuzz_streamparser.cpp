@@ -7,7 +7,7 @@
 // - the stats add up: delivered records match the sink's calls, gaps and lost records match the gap
 //   reports, and records plus skipped and pending bytes never exceed the bytes fed;
 // - sequence numbers delivered within a session strictly increase.
-#include "fuzz_streamparser.h"
+#include "fuzztarget.h"
 
 #include "protocol/recordsink.h"
 #include "protocol/streamparser.h"
