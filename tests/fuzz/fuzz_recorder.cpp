@@ -26,16 +26,6 @@ using namespace ExitScope;
 
 void (*fuzzFailureHook)() = nullptr;
 
-#define FUZZ_CHECK(condition)                                                                                          \
-    do {                                                                                                               \
-        if (!(condition)) {                                                                                            \
-            std::fprintf(stderr, "%s:%d: invariant violated: %s\n", __FILE__, __LINE__, #condition);                  \
-            if (fuzzFailureHook)                                                                                       \
-                fuzzFailureHook();                                                                                     \
-            std::abort();                                                                                              \
-        }                                                                                                              \
-    } while (false)
-
 namespace {
 
 // Every call with every field that the store keeps, as numbers. unsupportedVersion() is the parser's

@@ -21,16 +21,6 @@ using namespace ExitScope;
 
 void (*fuzzFailureHook)() = nullptr;
 
-#define FUZZ_CHECK(condition)                                                                                          \
-    do {                                                                                                               \
-        if (!(condition)) {                                                                                            \
-            std::fprintf(stderr, "%s:%d: invariant violated: %s\n", __FILE__, __LINE__, #condition);                  \
-            if (fuzzFailureHook)                                                                                       \
-                fuzzFailureHook();                                                                                     \
-            std::abort();                                                                                              \
-        }                                                                                                              \
-    } while (false)
-
 namespace {
 
 // Summarises every call as numbers, cheap enough for millions of runs, and checks sequence order.
