@@ -274,7 +274,9 @@ bool RunStore::open(const QString &path)
     if (version == 0) {
         // One transaction, so a process killed while setting up leaves an empty file rather than
         // tables without a version (which would then be taken for another program's).
-        if (!exec(QStringLiteral("BEGIN IMMEDIATE")))
+        // Incremental auto-vacuum, so that deleting runs gives the space back (compactAfterDelete);
+        // it can only be chosen before the first table.
+        if (!exec(QStringLiteral("PRAGMA auto_vacuum=INCREMENTAL")) || !exec(QStringLiteral("BEGIN IMMEDIATE")))
             return false;
         const QStringList schema = {
             QStringLiteral("CREATE TABLE IF NOT EXISTS runs ("
@@ -494,8 +496,41 @@ bool RunStore::deleteRun(qint64 runId)
         return fail(QCoreApplication::translate("RunStore", "There is no run %1").arg(runId), {});
     }
     m_nextOrdinal.remove(runId);
-    return db.commit() || fail(QCoreApplication::translate("RunStore", "Cannot delete run %1").arg(runId),
-                               db.lastError().text());
+    if (!db.commit())
+        return fail(QCoreApplication::translate("RunStore", "Cannot delete run %1").arg(runId), db.lastError().text());
+    compactAfterDelete();
+    return true;
+}
+
+void RunStore::compactAfterDelete()
+{
+    // The run is gone either way: a store that cannot be compacted now (another process reading or
+    // writing it) is compacted after a later delete.
+    QSqlQuery q(QSqlDatabase::database(m_connection, false));
+    const auto pragma = [&q](const char *name) -> qint64 {
+        return q.exec(QStringLiteral("PRAGMA %1").arg(QLatin1String(name))) && q.next() ? q.value(0).toLongLong() : -1;
+    };
+    const auto autoVacuum = pragma("auto_vacuum");
+    const auto pages = pragma("page_count");
+    const auto freePages = pragma("freelist_count");
+    q.finish();
+    if (autoVacuum == 2) {
+        // Pages freed go back to the file system at the next checkpoint.
+        if (freePages > 0 && !q.exec(QStringLiteral("PRAGMA incremental_vacuum")))
+            qCInfo(lcStore) << "cannot give back the space of deleted runs now:" << q.lastError().text();
+        while (q.next()) { } // incremental_vacuum works as its rows are stepped through
+        q.finish();
+        exec(QStringLiteral("PRAGMA wal_checkpoint(TRUNCATE)"));
+        return;
+    }
+    // A store made before incremental auto-vacuum never shrank. Once more than half of it is free,
+    // it is rewritten once with incremental auto-vacuum, after which every delete shrinks it.
+    if (pages > 0 && freePages * 2 > pages) {
+        qCInfo(lcStore) << "compacting" << m_path << ":" << freePages << "of" << pages << "pages are free";
+        if (!exec(QStringLiteral("PRAGMA auto_vacuum=INCREMENTAL")) || !exec(QStringLiteral("VACUUM")))
+            qCInfo(lcStore) << "cannot compact now:" << m_lastError;
+        m_lastError.clear();
+    }
 }
 
 bool RunStore::discardEmptyRun(qint64 runId)

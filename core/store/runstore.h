@@ -72,6 +72,8 @@ private:
     bool exec(const QString &statement);
     // Runs left "recording" by a process that has ended become "interrupted", their samples kept.
     bool recoverInterruptedRuns();
+    // Gives the space of deleted runs back to the file system.
+    void compactAfterDelete();
     bool fail(const QString &what, const QString &detail);
     bool failSql(const QString &what, const QSqlError &error); // also notes whether it was busy
     qint64 nextOrdinal(qint64 runId);

@@ -375,6 +375,60 @@ private Q_SLOTS:
         QVERIFY2(store.lastError().contains(QStringLiteral("of its 200000 samples")), qPrintable(store.lastError()));
     }
 
+    // Deleting runs used to leave the file as large as ever: the space goes back to the file system,
+    // also in a store made before incremental auto-vacuum (compacted once most of it is free).
+    void deletingRunsShrinksTheStore_data()
+    {
+        QTest::addColumn<bool>("legacy");
+        QTest::newRow("new store") << false;
+        QTest::newRow("store without auto-vacuum") << true;
+    }
+    void deletingRunsShrinksTheStore()
+    {
+        QFETCH(bool, legacy);
+        const auto path = dbPath(legacy ? QStringLiteral("shrink-legacy.sqlite") : QStringLiteral("shrink.sqlite"));
+        qint64 full = 0;
+        {
+            RunStore store;
+            QVERIFY(store.open(path));
+            if (legacy) {
+                auto db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("legacy"));
+                db.setDatabaseName(path);
+                QVERIFY(db.open());
+                QSqlQuery q(db);
+                QVERIFY(q.exec(QStringLiteral("PRAGMA auto_vacuum=NONE")));
+                QVERIFY(q.exec(QStringLiteral("VACUUM")));
+                QVERIFY(q.exec(QStringLiteral("PRAGMA auto_vacuum")) && q.next());
+                QCOMPARE(q.value(0).toInt(), 0);
+                q.finish();
+                db.close();
+                db = {};
+                QSqlDatabase::removeDatabase(QStringLiteral("legacy"));
+            }
+            QVector<BufferedRecord> records;
+            for (quint64 i = 0; i < 100'000; ++i)
+                records.append(Synthetic::sample(i, 1'000'000));
+            const auto keep = store.createRun(makeInfo(QStringLiteral("kept")));
+            QVERIFY(store.appendRecords(keep, records.mid(0, 1000)));
+            const auto big = store.createRun(makeInfo(QStringLiteral("big")));
+            QVERIFY(store.appendRecords(big, records));
+            QVERIFY(store.finishRun(big, RunInfo::State::Complete));
+            QVERIFY(store.finishRun(keep, RunInfo::State::Complete));
+        }
+        full = QFileInfo(path).size();
+        {
+            RunStore store;
+            QVERIFY(store.open(path));
+            QVERIFY(store.deleteRun(2));
+            LoggingSink sink;
+            QVERIFY(store.replay(1, &sink)); // what stays is intact
+            QCOMPARE(sink.samples.size(), 1000);
+        }
+        const auto after = QFileInfo(path).size();
+        qInfo("store of 101,000 samples: %lld bytes; after deleting 100,000: %lld bytes", full, after);
+        QVERIFY2(after * 5 < full, qPrintable(QStringLiteral("%1 -> %2 bytes").arg(full).arg(after)));
+    }
+
     // A run whose rows are fewer than it recorded (rows deleted behind its back) is not complete.
     void missingRowsAreAnError()
     {
