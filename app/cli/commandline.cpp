@@ -7,6 +7,7 @@
 #include "metrics/fleetexporter.h"
 #include "metrics/metricsserver.h"
 #include "exitplot.h"
+#include "protocol/recordbuffer.h"
 #include "recording/recordingsession.h"
 #include "report/runreport.h"
 #include "series/csvexporter.h"
@@ -68,6 +69,8 @@ const char *const Description =
     "                    span over them and the recipe's checks (exit status 1 if one fails).\n"
     "  rename RUN NAME   Rename a run.\n"
     "  delete RUN        Delete a run.\n"
+    "  check             Check the run database and every run in it; with --salvage NEW, copy what\n"
+    "                    can be read of each run into a new run database (exit status 3 if damaged).\n"
     "  deploy            Put ExitScope's KVM modules and probe on the host of --connect (an SSH URI),\n"
     "                    activate (--activate reload|reboot|none) and verify them; --revert takes\n"
     "                    them off again; --dry-run says what would be done (docs/deploy.md).\n"
@@ -195,6 +198,10 @@ int CommandLine::run(const QStringList &arguments)
         QStringLiteral("accept-unverified-host-key"),
         QStringLiteral("Use a --connect URI (or a serve --config URI) that turns off the check of the host's SSH key "
                        "(no_verify=1, known_hosts_verify=ignore or auto); refused without this."));
+    const QCommandLineOption salvage(QStringLiteral("salvage"),
+                                     QStringLiteral("check: copy every run, as far as it can be read, into this new "
+                                                    "run database."),
+                                     QStringLiteral("path"));
     const QCommandLineOption installAgent(QStringLiteral("install-agent"),
                                           QStringLiteral("deploy: also put this exitscope-agent on the host, for guest images."),
                                           QStringLiteral("path"));
@@ -226,7 +233,7 @@ int CommandLine::run(const QStringList &arguments)
     parser.addOption(bootRetries);
     parser.addOptions({store, file, command, connectTo, agent, boot, probe, rate, paced, speed, duration, wait, send, saveStream, csv, png, pdf, size, subtractOwn, name, notes, host,
                        kernel, guest, quiet, activate, revert, dryRun, await, stopGuests, leaves, modules, rebootTimeout, installAgent, acceptNewHostKey,
-                       acceptUnverifiedHostKey});
+                       acceptUnverifiedHostKey, salvage});
 
     if (!parser.parse(arguments))
         return usageError(parser.errorText());
@@ -263,6 +270,7 @@ int CommandLine::run(const QStringList &arguments)
     m_png = parser.value(png);
     m_pdf = parser.value(pdf);
     m_size = parser.value(size);
+    m_salvage = parser.value(salvage);
     m_name = parser.value(name);
     m_notes = parser.value(notes);
     m_host = parser.value(host);
@@ -358,6 +366,8 @@ int CommandLine::run(const QStringList &arguments)
         return renameRun();
     if (verb == QLatin1String("delete"))
         return deleteRun();
+    if (verb == QLatin1String("check"))
+        return checkStore();
     return usageError(QStringLiteral("unknown command '%1'").arg(verb));
 }
 
@@ -1042,6 +1052,115 @@ int CommandLine::deleteRun()
     if (!store.deleteRun(runId)) {
         err(QStringLiteral("exitscope-cli: ") + store.lastError());
         return Failed;
+    }
+    return Ok;
+}
+
+namespace {
+// Counts what a replay delivers, and keeps it for a salvage.
+class SalvageSink : public RecordBuffer
+{
+public:
+    explicit SalvageSink(bool keep)
+        : m_keep(keep)
+    {
+    }
+    qint64 samples = 0;
+    void handshake(const Handshake &r) override { keep([&] { RecordBuffer::handshake(r); }); }
+    void sample(const Sample &r) override
+    {
+        ++samples;
+        keep([&] { RecordBuffer::sample(r); });
+    }
+    void marker(const Marker &r) override { keep([&] { RecordBuffer::marker(r); }); }
+    void heartbeat(const Heartbeat &r) override { keep([&] { RecordBuffer::heartbeat(r); }); }
+    void error(const ErrorRecord &r) override { keep([&] { RecordBuffer::error(r); }); }
+    void reasonSample(const ReasonSample &r) override { keep([&] { RecordBuffer::reasonSample(r); }); }
+    void gap(quint64 first, quint64 last) override { keep([&] { RecordBuffer::gap(first, last); }); }
+
+private:
+    template<typename Function>
+    void keep(Function function)
+    {
+        if (m_keep)
+            function();
+    }
+    bool m_keep;
+};
+} // namespace
+
+int CommandLine::checkStore()
+{
+    if (!m_positional.isEmpty())
+        return usageError(QStringLiteral("check takes no run number: it checks every run"));
+    RunStore salvaged;
+    if (!m_salvage.isEmpty()) {
+        OutputGuard guard;
+        guard.protect(m_storePath, QStringLiteral("the run database being checked"), OutputGuard::Kind::Database);
+        if (const auto refusal = guard.refusal(m_salvage); !refusal.isEmpty())
+            return usageError(refusal);
+        // A new file only: salvaged runs must not mix with another store's.
+        if (QFileInfo(m_salvage).exists() && QFileInfo(m_salvage).size() > 0)
+            return usageError(QStringLiteral("--salvage %1 exists; name a new file").arg(m_salvage));
+    }
+    RunStore store;
+    if (const int status = openStore(store, true))
+        return status;
+    bool damaged = false;
+    const auto problems = store.integrityProblems();
+    if (problems.isEmpty()) {
+        out(QStringLiteral("%1: SQLite finds the file sound").arg(m_storePath));
+    } else {
+        damaged = true;
+        out(QStringLiteral("%1: SQLite finds damage:").arg(m_storePath));
+        for (const auto &problem : problems)
+            out(QStringLiteral("  ") + problem);
+    }
+    if (!m_salvage.isEmpty() && !salvaged.open(m_salvage)) {
+        err(QStringLiteral("exitscope-cli: cannot create %1: %2").arg(m_salvage, salvaged.lastError()));
+        return Failed;
+    }
+    const auto runs = store.listRuns();
+    int salvagedRuns = 0;
+    for (const auto &run : runs) {
+        SalvageSink sink(!m_salvage.isEmpty());
+        const bool readable = store.replay(run.id, &sink);
+        if (readable) {
+            out(QStringLiteral("run %1: ok, %2 samples, %3 markers (%4)")
+                    .arg(run.id)
+                    .arg(run.sampleCount)
+                    .arg(run.markerCount)
+                    .arg(RunInfo::stateName(run.state)));
+        } else {
+            damaged = true;
+            out(QStringLiteral("run %1: damaged: %2").arg(run.id).arg(store.lastError()));
+        }
+        if (m_salvage.isEmpty())
+            continue;
+        RunInfo copy = run;
+        const auto id = salvaged.createRun(copy);
+        if (id < 0 || !salvaged.appendRecords(id, sink.records())
+            || !salvaged.finishRun(id, readable ? run.state : RunInfo::State::Damaged,
+                                   readable ? run.failure
+                                            : QStringLiteral("salvaged from run %1 of %2: %3 of its %4 samples could be read")
+                                                  .arg(run.id)
+                                                  .arg(m_storePath)
+                                                  .arg(sink.samples)
+                                                  .arg(run.sampleCount))) {
+            err(QStringLiteral("exitscope-cli: cannot salvage run %1 into %2: %3").arg(run.id).arg(m_salvage, salvaged.lastError()));
+            return Failed;
+        }
+        ++salvagedRuns;
+        out(QStringLiteral("  salvaged as run %1 of %2: %3 samples").arg(id).arg(m_salvage).arg(sink.samples));
+    }
+    if (!m_salvage.isEmpty())
+        out(QStringLiteral("salvaged %1 of %2 runs into %3").arg(salvagedRuns).arg(runs.size()).arg(m_salvage));
+    if (damaged) {
+        err(QStringLiteral("exitscope-cli: %1 is damaged (above)%2")
+                .arg(m_storePath,
+                     m_salvage.isEmpty() ? QStringLiteral("; --salvage NEW copies what can be read into a new run database")
+                                         : QString()));
+        return StoreUnusable;
     }
     return Ok;
 }

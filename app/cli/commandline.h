@@ -43,6 +43,7 @@ private:
     static bool interruptRequested();
     int renameRun();
     int deleteRun();
+    int checkStore();
 
     int openStore(RunStore &store, bool mustExist);
     // Checks that idText names a run of the store: Ok, Usage or NoSuchRun (with the message printed).
@@ -73,6 +74,7 @@ private:
     QString m_png;
     QString m_pdf;
     QString m_size;
+    QString m_salvage;
     QString m_name;
     QString m_notes;
     QString m_host;

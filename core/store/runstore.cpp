@@ -763,6 +763,21 @@ bool RunStore::appendRecords(qint64 runId, const QVector<BufferedRecord> &record
     return true;
 }
 
+QStringList RunStore::integrityProblems(int limit)
+{
+    QSqlQuery q(QSqlDatabase::database(m_connection, false));
+    if (!q.exec(QStringLiteral("PRAGMA integrity_check(%1)").arg(qMax(1, limit))))
+        return {q.lastError().text()};
+    QStringList problems;
+    while (q.next())
+        problems << q.value(0).toString();
+    if (q.lastError().isValid())
+        problems << q.lastError().text();
+    if (problems == QStringList{QStringLiteral("ok")})
+        return {};
+    return problems;
+}
+
 bool RunStore::replay(qint64 runId, RecordSink *sink, const std::function<bool(qint64, qint64)> &progress)
 {
     auto db = QSqlDatabase::database(m_connection, false);

@@ -7,6 +7,7 @@
 #include <QHash>
 #include <QSqlError>
 #include <QString>
+#include <QStringList>
 #include <QVector>
 
 #include <functional>
@@ -63,6 +64,10 @@ public:
 
     // Writes records in one transaction; ordinals continue the run's arrival order.
     bool appendRecords(qint64 runId, const QVector<BufferedRecord> &records);
+
+    // SQLite's own check of the whole file: empty when it finds nothing wrong, else its findings
+    // (at most `limit` of them).
+    QStringList integrityProblems(int limit = 20);
 
     // Replays a run's records, in the order they arrived, into a sink. Returns false on a database
     // error; progress(done, total) is called every few thousand records when given.

@@ -351,6 +351,28 @@ private Q_SLOTS:
         QVERIFY2(r.err.contains(QLatin1String("Run 1 is damaged")), qPrintable(r.err));
         QVERIFY2(r.err.contains(QLatin1String("of its 200000 samples")), qPrintable(r.err));
         QVERIFY(!QFile::exists(csv)); // no partial export left behind to be mistaken for the run
+
+        // check finds it, and salvages what can be read into a new store, marked damaged.
+        r = cli({QStringLiteral("check"), QStringLiteral("--store"), store});
+        QCOMPARE(r.code, 3);
+        QVERIFY2(r.out.contains(QLatin1String("SQLite finds damage")), qPrintable(r.out));
+        QVERIFY2(r.out.contains(QLatin1String("run 1: damaged: Run 1 is damaged")), qPrintable(r.out));
+        const auto rescued = path(QStringLiteral("salvaged.sqlite"));
+        r = cli({QStringLiteral("check"), QStringLiteral("--store"), store, QStringLiteral("--salvage"), rescued});
+        QCOMPARE(r.code, 3);
+        QVERIFY2(r.out.contains(QLatin1String("salvaged 1 of 1 runs")), qPrintable(r.out));
+        r = cli({QStringLiteral("check"), QStringLiteral("--store"), rescued});
+        QCOMPARE(r.code, 0);
+        QVERIFY2(r.out.contains(QLatin1String("SQLite finds the file sound")), qPrintable(r.out));
+        r = cli({QStringLiteral("runs"), QStringLiteral("--store"), rescued});
+        const auto row = r.out.split(QLatin1Char('\n')).value(1).split(QLatin1Char('\t'));
+        QCOMPARE(row.value(2), QStringLiteral("damaged"));
+        QVERIFY2(row.value(1).toInt() > 0 && row.value(1).toInt() < 200000, qPrintable(r.out));
+        // A salvage never writes over the store it reads, or over a file that exists.
+        r = cli({QStringLiteral("check"), QStringLiteral("--store"), store, QStringLiteral("--salvage"), store});
+        QCOMPARE(r.code, 2);
+        r = cli({QStringLiteral("check"), QStringLiteral("--store"), store, QStringLiteral("--salvage"), rescued});
+        QCOMPARE(r.code, 2);
     }
 
     // A duration too large for any clock (1e99, inf) means "until the input ends"; it used to overflow
