@@ -63,6 +63,32 @@ done
 ln -sf /bin/busybox "$initrd/init"
 cp "$kit"/modules/*.ko "$initrd/lib/modules/"
 cp "$kit/modules.order" "$initrd/lib/modules/modules.order"
+# The scratch disk (below) needs virtio_blk and ext4, which the L1 kit lacks: taken from L1's root
+# image with debugfs, each after the modules it depends on (modules.dep lists them last-loaded first).
+release=$(cat "$kit/kernel-release")
+moddir=/lib/modules/$release
+debugfs -R "cat $moddir/modules.dep" "$l1/rootfs.img" 2>/dev/null >"$out/modules.dep"
+[[ -s $out/modules.dep ]] || die "cannot read $moddir/modules.dep from $l1/rootfs.img"
+add_module() {
+    local path=$1 name dep
+    name=${path##*/}
+    grep -qxF "$name" "$initrd/lib/modules/modules.order" && return 0
+    local line
+    line=$(grep -m 1 "^$path:" "$out/modules.dep") || die "$path is not in $moddir/modules.dep"
+    local deps=(${line#*:})
+    for ((dep = ${#deps[@]} - 1; dep >= 0; dep--)); do
+        add_module "${deps[dep]}"
+    done
+    debugfs -R "dump $moddir/$path $initrd/lib/modules/$name" "$l1/rootfs.img" >/dev/null 2>&1
+    [[ -s $initrd/lib/modules/$name ]] || die "cannot extract $path from $l1/rootfs.img"
+    echo "$name" >>"$initrd/lib/modules/modules.order"
+}
+add_module kernel/drivers/block/virtio_blk.ko
+# ext4 asks the crypto API for crc32c at every mount; there is no modprobe in the initramfs to load it
+# on demand, so it is loaded before.
+add_module kernel/crypto/crc32c_generic.ko
+add_module kernel/fs/ext4/ext4.ko
+rm "$out/modules.dep"
 install -m 0755 "$here/l2/rcS" "$initrd/etc/init.d/rcS"
 install -m 0755 "$here/l2/agent-run" "$initrd/sbin/exitscope-agent-run"
 install -m 0644 "$here/l2/inittab" "$initrd/etc/inittab"
@@ -74,7 +100,15 @@ fi
 (cd "$initrd" && find . -mindepth 1 | LC_ALL=C sort | "$kit/busybox" cpio -o -H newc 2>/dev/null) \
     | gzip -n -6 >"$stage/l2/initrd.img"
 cp "$kit/vmlinuz" "$stage/l2/vmlinuz"
-chmod 0644 "$stage/l2/initrd.img" "$stage/l2/vmlinuz"
+# The scratch disk's first contents: an empty ext2 file system (formatted here, so that no boot pays
+# for mkfs), copied by labctl to a writable file per domain in L1. The agent's write and read
+# workloads need a disk file system (O_DIRECT) and the I/O path's exits; 192 MiB holds the largest
+# shipped experiment's 64 MiB file twice over.
+truncate -s 192M "$stage/l2/scratch.img"
+mke2fs -q -t ext2 -m 0 -L exitscope-scratch -F "$stage/l2/scratch.img" >/dev/null || die "mke2fs of the scratch disk failed"
+# L1's QEMU runs as libvirt-qemu and must read all of it, whatever umask this build ran with.
+chmod 0755 "$stage" "$stage/l2"
+chmod 0644 "$stage/l2/initrd.img" "$stage/l2/vmlinuz" "$stage/l2/scratch.img"
 
 cmdline="console=ttyS0 panic=-1 loglevel=4"
 names=()
@@ -83,6 +117,7 @@ for n in "$@"; do
     if [[ $n == 1 ]]; then name=exitscope-l2; else name=exitscope-l2-${n}cpu; fi
     sed -e "s|@NAME@|$name|g" -e "s|@VCPUS@|$n|g" -e "s|@MEMORY_MIB@|$memory|g" \
         -e "s|@KERNEL@|$guest_dir/vmlinuz|g" -e "s|@INITRD@|$guest_dir/initrd.img|g" \
+        -e "s|@SCRATCH@|/var/lib/libvirt/images/$name-scratch.img|g" \
         -e "s|@CMDLINE@|$cmdline|g" "$template" >"$stage/l2/$name.xml"
     if grep -q '@[A-Z_]*@' "$stage/l2/$name.xml"; then
         die "$template has a field this build does not fill in: $(grep -o '@[A-Z_]*@' "$stage/l2/$name.xml" | head -n 1)"

@@ -420,7 +420,7 @@ session-boot)
     store=$work/session.sqlite
     rc=0
     "$cli" record --store "$store" --connect "$uri" --agent "$domain" --boot --wait 600 --duration 10 \
-        --send "mark from-the-session" --name "session boot" --csv "$work/boot.csv" 2>"$work/record.err" || rc=$?
+        --send "mark from-the-session" --send "write 4" --name "session boot" --csv "$work/boot.csv" 2>"$work/record.err" || rc=$?
     cat "$work/record.err" >&2
     [[ $rc == 0 ]] || fail "exitscope-cli record --boot exited $rc"
     grep -q "host's counters were read before the start" "$work/record.err" \
@@ -431,6 +431,11 @@ session-boot)
     ((samples >= 100)) || fail "the session recorded $samples samples in 10 s of agent data, not 100 or more"
     grep -q '^marker,.*,boot,' "$work/boot.csv" || fail "no boot marker in the recording of a boot"
     grep -q '^marker,.*,from-the-session' "$work/boot.csv" || fail "the marker sent to the agent is not in the run"
+    # The write workload runs in the shipped L2 (its scratch disk is mounted on /var/tmp): it used to
+    # fail there for want of a directory, and the failure showed only as a span's text.
+    grep '^marker,.*write' "$work/boot.csv" || true
+    if grep -q '^marker,.*failed' "$work/boot.csv"; then fail "a workload failed in the lab's L2 (markers above)"; fi
+    grep -q '^marker,.*ok 4 MiB' "$work/boot.csv" || fail "the write workload did not end with ok in the lab's L2"
     grep -q "^marker,.*,host-event,.*$domain: started" "$work/boot.csv" \
         || fail "libvirt's event of the guest's start is not a marker in the run"
     # The agent starts as the boot ends and says so before its first reading; the host's reading
