@@ -720,8 +720,8 @@ int CommandLine::reportRecording(const RecordingSession &session, RunStore &stor
     case RecordingSession::Outcome::Completed:
     case RecordingSession::Outcome::Stopped:
         // Everything readable is stored, but a script must not take a damaged run for a clean one.
-        if (!stats.clean()) {
-            err(QStringLiteral("exitscope-cli: run %1 is stored as damaged: its input had damaged or lost records "
+        if (stats.damaged()) {
+            err(QStringLiteral("exitscope-cli: run %1 is stored as damaged: its input had damaged records "
                                "(above); what could be read is in the run")
                     .arg(runId));
             return Failed;

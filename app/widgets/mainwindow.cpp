@@ -251,7 +251,7 @@ MainWindow::MainWindow(QWidget *parent)
             [this](qint64 runId, RecordingSession::Outcome outcome, const ParserStats &stats, const QString &message,
                    const QString &details) {
                 const bool ok = outcome == RecordingSession::Outcome::Completed || outcome == RecordingSession::Outcome::Stopped;
-                const auto damage = ok && !stats.clean() ? Recorder::damageText(stats) : QString();
+                const auto damage = ok && stats.damaged() ? Recorder::damageText(stats) : QString();
                 if (showingLiveRun())
                     m_shownRunProblem = damage;
                 onRecordingEnded(runId, ok, message, details);

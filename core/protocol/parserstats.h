@@ -18,6 +18,10 @@ struct ParserStats
     quint64 rejected = 0; // records ignored because their session's protocol major is unsupported
 
     bool clean() const { return malformed == 0 && skippedBytes == 0 && gaps == 0 && rejected == 0; }
+    // The bytes themselves were damaged (or of a protocol this reader rejects). Gaps alone are not
+    // damage: a sender that dropped records it could not deliver (and says so) leaves a gap in
+    // a stream whose every byte is sound.
+    bool damaged() const { return malformed != 0 || skippedBytes != 0 || rejected != 0; }
 };
 
 } // namespace ExitScope

@@ -200,7 +200,7 @@ void Recorder::end(bool ok, const QString &message, const QString &details)
                                                       "it is not an ExitScope recording or stream, or is damaged "
                                                       "throughout")
                   .arg(m_finalStats.bytes);
-    } else if (complete && !m_finalStats.clean()) {
+    } else if (complete && m_finalStats.damaged()) {
         state = RunInfo::State::Damaged;
         failure = damageText(m_finalStats);
     }

@@ -3,8 +3,9 @@
 // (chunked as in fuzz_streamparser: byte0 % 8 chunk sizes follow, then the stream) into a run
 // store, and the run is replayed from the store. Besides surviving any input:
 // - the recording ends exactly once, and the run's state says what the input was: complete when
-//   clean, damaged when the parser skipped, lost or rejected anything, failed when nothing in a
-//   non-empty input was a record or a sender of another protocol major spoke;
+//   its bytes were sound (gaps alone are a sender's drops), damaged when the parser skipped or
+//   rejected anything, failed when nothing in a non-empty input was a record or a sender of another
+//   protocol major spoke;
 // - the store holds exactly what the parser delivered: the run's counts match, and its replay
 //   succeeds and delivers the same records and gaps, in the same order, with the same fields;
 // - the live series never holds more points than samples arrived.
@@ -163,7 +164,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     RunInfo info;
     FUZZ_CHECK(f.store.runInfo(runId, &info));
     const auto state = stats.records == 0 || expected.unsupported ? RunInfo::State::Failed
-        : !stats.clean()                  ? RunInfo::State::Damaged
+        : stats.damaged()                 ? RunInfo::State::Damaged
                                           : RunInfo::State::Complete;
     if (info.state != state)
         std::fprintf(stderr, "state %s, expected %s: %s (records %llu, malformed %llu, skipped %llu, gaps %llu, rejected %llu)\n",

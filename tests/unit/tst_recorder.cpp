@@ -585,6 +585,29 @@ private Q_SLOTS:
         QVERIFY2(info.failure.contains(QStringLiteral("2 record(s) lost in 2 gap(s)")), qPrintable(info.failure));
     }
 
+    // Records missing with every byte sound (a sender dropped what it could not deliver): a gap, not
+    // damage. The run is complete and the gap is replayed where it was.
+    void aGapAloneIsNotDamage()
+    {
+        auto bytes = syntheticFile(100);
+        const auto offsets = recordOffsets(bytes);
+        bytes.remove(offsets.at(10), offsets.at(11) - offsets.at(10)); // sample 10, whole
+        RunStore store;
+        QVERIFY(store.open(m_dir.filePath(QStringLiteral("gap-only.sqlite"))));
+        Recorder recorder(&store);
+        QSignalSpy finished(&recorder, &Recorder::finished);
+        QVERIFY(recorder.start(new FileReplaySource(writeFile(bytes), FileReplaySource::Pace::Fast), {}));
+        QVERIFY(finished.wait(Timeout));
+        QCOMPARE(recorder.streamStats().gaps, quint64(1));
+        QVERIFY(!recorder.streamStats().damaged());
+        RunInfo info;
+        QVERIFY(store.runInfo(recorder.runId(), &info));
+        QCOMPARE(info.state, RunInfo::State::Complete);
+        CountingSink stored;
+        QVERIFY(store.replay(recorder.runId(), &stored));
+        QCOMPARE(stored.gaps, (QVector<QPair<quint64, quint64>>{{10, 10}}));
+    }
+
     // A text file, random bytes: nothing in them is a record. That used to be an empty "complete" run.
     void inputWithoutAValidRecordFails_data()
     {
