@@ -1057,35 +1057,54 @@ int CommandLine::deleteRun()
 }
 
 namespace {
-// Counts what a replay delivers, and keeps it for a salvage.
-class SalvageSink : public RecordBuffer
+// Counts the samples a replay delivers and, for a salvage, keeps every record.
+class SalvageSink : public RecordSink
 {
 public:
-    explicit SalvageSink(bool keep)
-        : m_keep(keep)
+    explicit SalvageSink(RecordBuffer *kept)
+        : m_kept(kept)
     {
     }
     qint64 samples = 0;
-    void handshake(const Handshake &r) override { keep([&] { RecordBuffer::handshake(r); }); }
+    void handshake(const Handshake &r) override
+    {
+        if (m_kept)
+            m_kept->handshake(r);
+    }
     void sample(const Sample &r) override
     {
         ++samples;
-        keep([&] { RecordBuffer::sample(r); });
+        if (m_kept)
+            m_kept->sample(r);
     }
-    void marker(const Marker &r) override { keep([&] { RecordBuffer::marker(r); }); }
-    void heartbeat(const Heartbeat &r) override { keep([&] { RecordBuffer::heartbeat(r); }); }
-    void error(const ErrorRecord &r) override { keep([&] { RecordBuffer::error(r); }); }
-    void reasonSample(const ReasonSample &r) override { keep([&] { RecordBuffer::reasonSample(r); }); }
-    void gap(quint64 first, quint64 last) override { keep([&] { RecordBuffer::gap(first, last); }); }
+    void marker(const Marker &r) override
+    {
+        if (m_kept)
+            m_kept->marker(r);
+    }
+    void heartbeat(const Heartbeat &r) override
+    {
+        if (m_kept)
+            m_kept->heartbeat(r);
+    }
+    void error(const ErrorRecord &r) override
+    {
+        if (m_kept)
+            m_kept->error(r);
+    }
+    void reasonSample(const ReasonSample &r) override
+    {
+        if (m_kept)
+            m_kept->reasonSample(r);
+    }
+    void gap(quint64 first, quint64 last) override
+    {
+        if (m_kept)
+            m_kept->gap(first, last);
+    }
 
 private:
-    template<typename Function>
-    void keep(Function function)
-    {
-        if (m_keep)
-            function();
-    }
-    bool m_keep;
+    RecordBuffer *m_kept;
 };
 } // namespace
 
@@ -1123,7 +1142,8 @@ int CommandLine::checkStore()
     const auto runs = store.listRuns();
     int salvagedRuns = 0;
     for (const auto &run : runs) {
-        SalvageSink sink(!m_salvage.isEmpty());
+        RecordBuffer kept;
+        SalvageSink sink(m_salvage.isEmpty() ? nullptr : &kept);
         const bool readable = store.replay(run.id, &sink);
         if (readable) {
             out(QStringLiteral("run %1: ok, %2 samples, %3 markers (%4)")
@@ -1139,7 +1159,7 @@ int CommandLine::checkStore()
             continue;
         RunInfo copy = run;
         const auto id = salvaged.createRun(copy);
-        if (id < 0 || !salvaged.appendRecords(id, sink.records())
+        if (id < 0 || !salvaged.appendRecords(id, kept.records())
             || !salvaged.finishRun(id, readable ? run.state : RunInfo::State::Damaged,
                                    readable ? run.failure
                                             : QStringLiteral("salvaged from run %1 of %2: %3 of its %4 samples could be read")

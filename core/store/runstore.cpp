@@ -188,9 +188,9 @@ bool RunStore::open(const QString &path)
     // A store on read-only media, or one this user may only read, is opened for reading: it used to
     // fail to open at all. SQLite cannot create the WAL's index beside such a file, so a store that
     // was closed cleanly (no WAL left) is opened as immutable, which needs none.
-    const auto folder = info.absolutePath().toLocal8Bit();
     m_readOnly = info.exists()
-        && (::access(QFile::encodeName(path).constData(), W_OK) != 0 || ::access(folder.constData(), W_OK) != 0);
+        && (::access(QFile::encodeName(path).constData(), W_OK) != 0
+            || ::access(QFile::encodeName(info.absolutePath()).constData(), W_OK) != 0);
     const QFileInfo wal(path + QStringLiteral("-wal"));
     if (m_readOnly && (!wal.exists() || wal.size() == 0)) {
         QUrl uri = QUrl::fromLocalFile(info.absoluteFilePath());
