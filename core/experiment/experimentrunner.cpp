@@ -23,7 +23,10 @@ ExperimentRunner::ExperimentRunner(RunStore *store, QObject *parent)
         const int waited = int(m_waitClock.elapsed() / 1000);
         if (waited >= m_waitTimeout) {
             m_bootFault = m_recipe.bootsGuest() && (m_wait == Wait::Hello || m_wait == Wait::Boot);
-            failRepetition(tr("%1 did not come within %2 s").arg(m_waitWhat).arg(m_waitTimeout));
+            QString message = tr("%1 did not come within %2 s").arg(m_waitWhat).arg(m_waitTimeout);
+            if (m_wait == Wait::Hello)
+                message += QStringLiteral(" (%1)").arg(channelHistory());
+            failRepetition(message);
         }
         else
             Q_EMIT waiting(waited, m_waitTimeout, m_waitWhat);
@@ -122,13 +125,15 @@ bool ExperimentRunner::start(const ExperimentRecipe &recipe, const Options &opti
         }
     });
     connect(m_host, &HostController::actionFailed, this,
-            [this](const QString &domain, DomainAction, const QString &message) {
+            [this](const QString &domain, DomainAction action, const QString &message, const QString &,
+                   LibvirtFailure::Kind kind) {
                 if (domain == m_guest && m_wait == Wait::GuestOff)
                     failRepetition(tr("Cannot shut %1 down: %2").arg(domain, message));
-                else if (domain == m_guest && m_wait == Wait::ForcedOff) {
-                    // It may have gone off by itself meanwhile (the shutdown asked for after the failure).
+                else if (domain == m_guest && m_wait == Wait::ForcedOff && action == DomainAction::ForceOff) {
+                    // It may have gone off by itself meanwhile (the shutdown asked for after the failure):
+                    // libvirt then refuses as "not running", before its lifecycle event has come.
                     const auto *info = m_host->domain(domain);
-                    if (info && info->canStart())
+                    if (kind == LibvirtFailure::Kind::InvalidState || (info && info->canStart()))
                         retryAfterForcedOff();
                     else
                         finish(Outcome::Failed, tr("Cannot force %1 off to run the repetition again: %2").arg(domain, message));
@@ -174,6 +179,18 @@ void ExperimentRunner::beginRepetition()
             Q_EMIT notice(message);
     });
     connect(m_session, &RecordingSession::updated, this, &ExperimentRunner::scanMarkers);
+    m_channelOpenedAfter = -1;
+    m_channelOpenings = 0;
+    m_channelClosedBecause.clear();
+    connect(m_session, &RecordingSession::senderConnectionChanged, this, [this](bool open, const QString &reason) {
+        if (open) {
+            if (m_channelOpenings++ == 0)
+                m_channelOpenedAfter = int(m_waitClock.elapsed() / 1000);
+            m_channelClosedBecause.clear(); // why it could not be opened before is history now
+        } else if (!reason.isEmpty()) {
+            m_channelClosedBecause = reason;
+        }
+    });
     connect(m_session, &RecordingSession::senderError, this, [this](const ErrorRecord &e) {
         // A workload the agent refused or that failed ends the repetition: its figures would be wrong.
         if (m_wait == Wait::WorkloadEnd
@@ -223,6 +240,24 @@ void ExperimentRunner::onHandshake(const Handshake &handshake)
     }
     if (m_wait == Wait::Hello)
         stepDone();
+}
+
+QString ExperimentRunner::channelHistory() const
+{
+    // What the channel did while the hello was awaited: whether the guest got as far as opening its
+    // port, and whether anything came, tells a guest that never booted from a stream that was lost.
+    const quint64 bytes = m_session ? m_session->streamStats().bytes : 0;
+    if (m_channelOpenings == 0)
+        return m_channelClosedBecause.isEmpty()
+            ? tr("the guest's channel was never opened")
+            : tr("the guest's channel was never opened: %1").arg(m_channelClosedBecause);
+    QString history = tr("the guest's channel opened after %1 s, %2 times in all; %3 bytes arrived")
+                          .arg(m_channelOpenedAfter)
+                          .arg(m_channelOpenings)
+                          .arg(bytes);
+    if (!m_channelClosedBecause.isEmpty())
+        history += tr("; last closed: %1").arg(m_channelClosedBecause);
+    return history;
 }
 
 void ExperimentRunner::waitFor(Wait wait, const QString &what, int timeoutSeconds)

@@ -85,6 +85,7 @@ private:
     void onSessionEnded(qint64 runId, RecordingSession::Outcome outcome, const QString &message);
     void failRepetition(const QString &message);
     void retryAfterForcedOff();
+    QString channelHistory() const;
     void finish(Outcome outcome, const QString &message);
 
     RunStore *m_store;
@@ -108,6 +109,10 @@ private:
     QString m_workload;
     quint32 m_workloadSpan = 0;
     int m_markerCursor = 0;
+    // The agent's channel in this repetition, for a hello that does not come.
+    int m_channelOpenedAfter = -1; // seconds into the wait for the hello
+    int m_channelOpenings = 0;
+    QString m_channelClosedBecause;
     Wait m_wait = Wait::Nothing;
     QString m_waitWhat;
     int m_waitTimeout = 0;

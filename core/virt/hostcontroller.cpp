@@ -582,7 +582,8 @@ void HostController::runAction(const QString &name, DomainAction action, int (*c
         auto connection = static_cast<virConnectPtr>(m_connection);
         if (!connection) {
             back([this, name, action] {
-                Q_EMIT actionFailed(name, action, tr("Not connected to a host"), tr("Connect to a host first."));
+                Q_EMIT actionFailed(name, action, tr("Not connected to a host"), tr("Connect to a host first."),
+                                    LibvirtFailure::Kind::Other);
             });
             return;
         }
@@ -599,7 +600,8 @@ void HostController::runAction(const QString &name, DomainAction action, int (*c
         }
         if (result < 0) {
             back([this, name, action, failure] {
-                Q_EMIT actionFailed(name, action, tr("Cannot %1 %2").arg(domainActionVerb(action), name), failure.details());
+                Q_EMIT actionFailed(name, action, tr("Cannot %1 %2").arg(domainActionVerb(action), name), failure.details(),
+                                    failure.kind());
             });
         } else {
             back([this, name, action] { Q_EMIT actionFinished(name, action); });
@@ -636,7 +638,8 @@ void HostController::defineDomain(const QString &xml)
         auto connection = static_cast<virConnectPtr>(m_connection);
         if (!connection) {
             back([this] {
-                Q_EMIT actionFailed({}, DomainAction::Define, tr("Not connected to a host"), tr("Connect to a host first."));
+                Q_EMIT actionFailed({}, DomainAction::Define, tr("Not connected to a host"), tr("Connect to a host first."),
+                                    LibvirtFailure::Kind::Other);
             });
             return;
         }
@@ -644,7 +647,8 @@ void HostController::defineDomain(const QString &xml)
         if (!domain) {
             const auto failure = LibvirtFailure::last();
             back([this, failure] {
-                Q_EMIT actionFailed({}, DomainAction::Define, tr("The guest definition was refused"), failure.details());
+                Q_EMIT actionFailed({}, DomainAction::Define, tr("The guest definition was refused"), failure.details(),
+                                    failure.kind());
             });
             return;
         }

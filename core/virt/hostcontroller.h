@@ -91,8 +91,9 @@ Q_SIGNALS:
     // After domainsChanged() for the same event, so that domain() tells the new state.
     void domainLifecycle(const QString &domain, ExitScope::DomainEvent event);
     void actionFinished(const QString &domain, ExitScope::DomainAction action);
+    // kind: what libvirt's codes say went wrong, e.g. InvalidState for forcing off a guest that is off.
     void actionFailed(const QString &domain, ExitScope::DomainAction action, const QString &message,
-                      const QString &details);
+                      const QString &details, ExitScope::LibvirtFailure::Kind kind);
 
 private:
     LibvirtFailure::Kind m_lastConnectFailure = LibvirtFailure::Kind::Other;

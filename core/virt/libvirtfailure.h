@@ -44,3 +44,4 @@ struct LibvirtFailure
 } // namespace ExitScope
 
 Q_DECLARE_METATYPE(ExitScope::LibvirtFailure)
+Q_DECLARE_METATYPE(ExitScope::LibvirtFailure::Kind)

@@ -509,6 +509,10 @@ experiments)
                 [[ $name == boot-cost ]] || virsh -q -c "$uri" start "$domain" </dev/null
                 continue
             fi
+            # What the guest printed and what QEMU logged in L1 tell a guest that never booted from a
+            # stream that was lost.
+            echo "NOTE: $domain's console and L1's log of its QEMU, last lines:"
+            timeout 60 "$labctl" ssh "tail -n 15 /var/log/libvirt/qemu/$domain-console.log; grep -v '^[-A-Z/]' /var/log/libvirt/qemu/$domain.log | tail -n 6" </dev/null || true
             return "$rc"
         done
     }

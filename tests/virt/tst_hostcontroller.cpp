@@ -259,6 +259,28 @@ private Q_SLOTS:
                  qPrintable(failed.first().at(3).toString()));
     }
 
+    // An experiment forcing off a guest that went off by itself meanwhile (its event not yet seen)
+    // learns so from the code, in any language.
+    void forcingOffAGuestThatIsOffSaysSoByCode()
+    {
+        HostController host;
+        QSignalSpy connected(&host, &HostController::connected);
+        host.connectTo(m_uri);
+        QVERIFY(connected.wait(10000));
+        host.defineDomain(QStringLiteral("<domain type='test'><name>off</name><memory>65536</memory>"
+                                         "<os><type>hvm</type></os></domain>"));
+        QTRY_VERIFY_WITH_TIMEOUT(host.domain(QStringLiteral("off")) != nullptr, 5000);
+        QSignalSpy failed(&host, &HostController::actionFailed);
+        host.destroyDomain(QStringLiteral("off"));
+        QVERIFY(failed.wait(5000));
+        QCOMPARE(failed.first().at(1).value<DomainAction>(), DomainAction::ForceOff);
+        QCOMPARE(failed.first().at(4).value<LibvirtFailure::Kind>(), LibvirtFailure::Kind::InvalidState);
+        failed.clear();
+        host.startDomain(QStringLiteral("no-such-guest"));
+        QVERIFY(failed.wait(5000));
+        QCOMPARE(failed.first().at(4).value<LibvirtFailure::Kind>(), LibvirtFailure::Kind::NoSuchDomain);
+    }
+
     void definesADomain()
     {
         HostController host;
