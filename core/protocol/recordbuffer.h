@@ -34,6 +34,8 @@ public:
     qsizetype size() const { return m_records.size(); }
     bool isEmpty() const { return m_records.isEmpty(); }
     void clear() { m_records.clear(); }
+    // Forgets the first count records (those already handed on).
+    void dropFront(qsizetype count) { m_records.remove(0, qMin(count, m_records.size())); }
     QVector<BufferedRecord> take() { return std::exchange(m_records, {}); }
 
     // The sender's timestamp of a record, 0 for handshakes and gaps, which carry none.

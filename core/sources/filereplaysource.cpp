@@ -18,10 +18,10 @@ FileReplaySource::FileReplaySource(const QString &path, Pace pace, double speed,
     , m_speed(speed > 0 ? speed : 1.0)
 {
     connect(&m_timer, &QTimer::timeout, this, [this] {
-        if (m_file.isOpen())
+        if (m_pace == Pace::Recorded)
+            pacedTick();
+        else if (m_file.isOpen())
             readChunk();
-        else
-            releaseDue();
     });
 }
 
@@ -48,7 +48,14 @@ void FileReplaySource::start()
     }
     markStarted();
     // Reading happens in timer ticks so that a long file never blocks the event loop.
-    m_timer.start(0);
+    if (m_pace == Pace::Fast) {
+        m_timer.start(0);
+        return;
+    }
+    m_next = 0;
+    m_clock.start();
+    m_timer.start(PaceTickMs);
+    pacedTick();
 }
 
 void FileReplaySource::stop()
@@ -56,10 +63,11 @@ void FileReplaySource::stop()
     m_timer.stop();
     m_file.close();
     m_decoded.clear();
+    m_next = 0;
     endOfInput();
 }
 
-void FileReplaySource::readChunk()
+bool FileReplaySource::readChunk()
 {
     const auto bytes = m_file.read(ChunkSize);
     if (bytes.isEmpty() && !m_file.atEnd()) {
@@ -68,22 +76,29 @@ void FileReplaySource::readChunk()
         m_file.close();
         failWith(QCoreApplication::translate("FileReplaySource", "Cannot read the recording %1").arg(m_file.fileName()),
                  error);
-        return;
+        return false;
     }
     deliverBytes(bytes);
     Q_EMIT progress(m_file.pos(), m_file.size());
     if (!m_file.atEnd())
-        return;
+        return true;
     m_file.close();
     m_parser.finish();
     if (m_pace == Pace::Fast) {
         m_timer.stop();
         endOfInput();
-        return;
+        return false;
     }
-    m_next = 0;
-    m_clock.start();
-    m_timer.start(PaceTickMs);
+    return true;
+}
+
+void FileReplaySource::pacedTick()
+{
+    // Read ahead only as far as the clock needs: the memory held does not grow with the file.
+    while (m_file.isOpen() && heldRecords() < ReadAheadRecords) {
+        if (!readChunk())
+            return;
+    }
     releaseDue();
 }
 
@@ -121,10 +136,16 @@ void FileReplaySource::releaseDue()
     }
     if (delivered)
         Q_EMIT recordsDelivered();
-    if (m_next >= records.size()) {
+    if (m_next >= records.size() && !m_file.isOpen()) {
         m_timer.stop();
         m_decoded.clear();
+        m_next = 0;
         endOfInput();
+        return;
+    }
+    if (m_next >= ReadAheadRecords) {
+        m_decoded.dropFront(m_next);
+        m_next = 0;
     }
 }
 

@@ -25,15 +25,24 @@ public:
     void start() override;
     void stop() override;
 
+    // Records decoded and not yet released by paced replay; bounded by the read-ahead, whatever the
+    // file's size (0 in fast replay, which hands every chunk on as it is decoded).
+    qsizetype heldRecords() const { return m_decoded.size() - m_next; }
+    // How many decoded records paced replay keeps ahead of its clock: one chunk is read when fewer are held.
+    static constexpr qsizetype ReadAheadRecords = 16 * 1024;
+
 private:
-    void readChunk();
+    // False when the input ended (or failed) with this chunk.
+    bool readChunk();
+    void pacedTick();
     void releaseDue();
 
     QFile m_file;
     Pace m_pace;
     double m_speed;
     QTimer m_timer;
-    // Paced mode decodes the whole file first, then releases records when their time has come.
+    // Paced mode decodes the file a chunk ahead of its clock and releases records when their time
+    // has come; released ones are dropped from the front now and then.
     RecordBuffer m_decoded;
     RecordSink *m_target = nullptr;
     qsizetype m_next = 0;

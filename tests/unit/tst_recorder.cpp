@@ -277,6 +277,29 @@ private Q_SLOTS:
         QVERIFY2(elapsed4 >= 100 && elapsed4 < 10'000, qPrintable(QString::number(elapsed4)));
     }
 
+    // Paced replay reads the file a little ahead of its clock, not whole: what it holds stays bounded
+    // by its read-ahead however long the recording is.
+    void pacedReplayHoldsABoundedReadAhead()
+    {
+        constexpr int Count = 200'000;
+        QByteArray bytes; // 1 s of samples at 200 kHz
+        StreamWriter::append(bytes, Synthetic::handshake(5'000));
+        for (int seq = 1; seq <= Count; ++seq)
+            StreamWriter::append(bytes, Synthetic::sample(quint64(seq), 5'000));
+        const auto path = writeFile(bytes);
+        FileReplaySource source(path, FileReplaySource::Pace::Recorded);
+        qsizetype mostHeld = 0;
+        connect(&source, &Source::recordsDelivered, this, [&] { mostHeld = qMax(mostHeld, source.heldRecords()); });
+        CountingSink sink;
+        QVERIFY(runSource(&source, &sink));
+        QCOMPARE(sink.sampleSeqs.size(), Count);
+        QCOMPARE(source.heldRecords(), 0);
+        // One chunk more than the read-ahead at most: 256 KiB of the smallest records (16 bytes).
+        constexpr qsizetype Bound = FileReplaySource::ReadAheadRecords + 256 * 1024 / 16;
+        qInfo("%d samples replayed holding at most %lld decoded records", Count, qint64(mostHeld));
+        QVERIFY2(mostHeld > 0 && mostHeld <= Bound, qPrintable(QString::number(mostHeld)));
+    }
+
     // A timestamp that jumps far ahead (here by about 30 years) pauses paced replay briefly, not for
     // as long as it claims.
     void pacedReplayDoesNotWaitForATimestampFarAhead()
