@@ -46,6 +46,7 @@ struct LibvirtChannelSource::Shared
     virStreamPtr stream = nullptr;     // the stream the callbacks serve; null between opens
     QByteArrayList commands;           // whole lines, the first possibly sent in part
     bool wantWritable = false;         // the callback listens for "writable" too
+    bool paused = false;               // not reading: the source's thread has too much to parse
     bool closed = false;               // the open stream ended (end of file, error, hang-up)
     QString closedBecause;
     bool delivered = false;            // bytes arrived since the channel was opened
@@ -76,6 +77,13 @@ struct LibvirtChannelSource::Shared
         return true;
     }
 
+    // What the stream's callback should listen for now. Lock held.
+    int wantedEvents() const
+    {
+        return (paused ? StreamEvents & ~VIR_STREAM_EVENT_READABLE : StreamEvents)
+            | (wantWritable ? VIR_STREAM_EVENT_WRITABLE : 0);
+    }
+
     void close(const QString &reason)
     {
         closed = true;
@@ -92,6 +100,11 @@ struct LibvirtChannelSource::Shared
         if ((events & VIR_STREAM_EVENT_WRITABLE) && !shared->sendPendingCommands(st))
             shared->close(LibvirtError::last());
         while (!shared->closed) {
+            if (shared->source->backlogged()) {
+                // Left in libvirt and the guest's port until the reader thread sees room again.
+                shared->paused = true;
+                break;
+            }
             const int got = virStreamRecv(st, shared->buffer.data(), size_t(shared->buffer.size()));
             if (got == -2)
                 break;
@@ -102,14 +115,12 @@ struct LibvirtChannelSource::Shared
             }
             shared->sinceData.restart();
             shared->delivered = true;
-            const QByteArray bytes(shared->buffer.constData(), got);
-            postToSource(shared->source, [bytes](LibvirtChannelSource *source) { source->deliverBytes(bytes); });
+            shared->source->postBytes(QByteArray(shared->buffer.constData(), got));
         }
-        const bool writable = !shared->closed && !shared->commands.isEmpty();
-        if (writable != shared->wantWritable) {
-            shared->wantWritable = writable;
-            virStreamEventUpdateCallback(st, StreamEvents | (writable ? VIR_STREAM_EVENT_WRITABLE : 0));
-        }
+        const int before = shared->wantedEvents();
+        shared->wantWritable = !shared->closed && !shared->commands.isEmpty();
+        if (shared->wantedEvents() != before)
+            virStreamEventUpdateCallback(st, shared->wantedEvents());
         shared->wake.notify_all();
     }
 
@@ -239,6 +250,7 @@ void LibvirtChannelSource::run()
             m_shared->closed = false;
             m_shared->closedBecause.clear();
             m_shared->wantWritable = true;
+            m_shared->paused = false;
             m_shared->sinceData.start();
         }
         QString closedBecause;
@@ -255,6 +267,18 @@ void LibvirtChannelSource::run()
                 if (m_shared->closed) {
                     closedBecause = m_shared->closedBecause;
                     break;
+                }
+                if (m_shared->paused) {
+                    // Silence is ours while reading is paused, not the channel's.
+                    m_shared->sinceData.restart();
+                    if (backlogged())
+                        continue;
+                    m_shared->paused = false;
+                    const int events = m_shared->wantedEvents();
+                    lock.unlock();
+                    virStreamEventUpdateCallback(stream, events);
+                    lock.lock();
+                    continue;
                 }
                 if (m_shared->sinceData.elapsed() >= SilenceReopenMs) {
                     // Reopen only when the agent has its port open and still says nothing. Before it
@@ -275,8 +299,9 @@ void LibvirtChannelSource::run()
                 }
                 if (!m_shared->commands.isEmpty() && !m_shared->wantWritable) {
                     m_shared->wantWritable = true;
+                    const int events = m_shared->wantedEvents();
                     lock.unlock();
-                    virStreamEventUpdateCallback(stream, StreamEvents | VIR_STREAM_EVENT_WRITABLE);
+                    virStreamEventUpdateCallback(stream, events);
                     lock.lock();
                 }
             }

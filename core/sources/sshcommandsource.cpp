@@ -70,11 +70,12 @@ void SshCommandSource::run()
     QByteArray buffer(64 * 1024, Qt::Uninitialized);
     QByteArray stderrTail;
     bool broken = false;
-    while (!stopRequested()) {
+    // Not reading while the parser is behind leaves the data in the SSH window: the remote command
+    // waits, and this process does not grow.
+    while (waitForRoom()) {
         const int got = ssh_channel_read_timeout(channel, buffer.data(), uint32_t(buffer.size()), 0, ReadTimeoutMs);
         if (got > 0) {
-            const QByteArray bytes(buffer.constData(), got);
-            post([bytes](SshCommandSource *source) { source->deliverBytes(bytes); });
+            postBytes(QByteArray(buffer.constData(), got));
         } else if (got == SSH_ERROR) {
             broken = true;
             break;

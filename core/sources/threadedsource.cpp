@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "sources/threadedsource.h"
 
+#include <QPointer>
+
 namespace ExitScope {
 
 ThreadedSource::~ThreadedSource()
@@ -11,11 +13,41 @@ ThreadedSource::~ThreadedSource()
 void ThreadedSource::joinWorker()
 {
     m_stop = true;
+    m_room.notify_all();
     if (m_worker) {
         m_worker->wait();
         delete m_worker;
         m_worker = nullptr;
     }
+}
+
+void ThreadedSource::postBytes(const QByteArray &bytes)
+{
+    m_bytesInFlight += bytes.size();
+    QPointer<ThreadedSource> guard(this);
+    QMetaObject::invokeMethod(
+        this,
+        [guard, bytes] {
+            if (!guard)
+                return;
+            guard->deliverBytes(bytes);
+            guard->m_bytesInFlight -= bytes.size();
+            {
+                // Taken so that a reader between its check and its wait cannot miss the wakeup.
+                std::lock_guard<std::mutex> lock(guard->m_roomLock);
+            }
+            guard->m_room.notify_all();
+        },
+        Qt::QueuedConnection);
+}
+
+bool ThreadedSource::waitForRoom()
+{
+    std::unique_lock<std::mutex> lock(m_roomLock);
+    // The timeout only bounds how late a stop is noticed.
+    while (backlogged() && !m_stop)
+        m_room.wait_for(lock, std::chrono::milliseconds(100));
+    return !m_stop;
 }
 
 void ThreadedSource::start()

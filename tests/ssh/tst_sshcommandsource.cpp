@@ -9,6 +9,8 @@
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QThread>
+#include <QFile>
 
 
 using namespace ExitScope;
@@ -122,6 +124,43 @@ private Q_SLOTS:
                  qPrintable(failed.first().at(0).toString()));
         QCOMPARE(failed.first().at(1).toString(), QStringLiteral("no /dev/kvm here"));
         QVERIFY(records.size() > 200);
+    }
+
+    // A source's thread that is busy (a GUI drawing, a store writing) holds the remote command back
+    // through the SSH window: what waits for it stays bounded, and nothing is lost.
+    void aBusyReaderHoldsTheSenderBack()
+    {
+        QFile fixture(m_recording);
+        QVERIFY(fixture.open(QIODevice::ReadOnly));
+        const auto once = fixture.readAll();
+        const auto big = m_dir.filePath(QStringLiteral("big.exs"));
+        QFile out(big);
+        QVERIFY(out.open(QIODevice::WriteOnly));
+        qint64 size = 0;
+        while (size < 32 * 1024 * 1024)
+            size += out.write(once);
+        out.close();
+
+        SshCommandSource source(target(), QStringLiteral("cat '%1'").arg(big));
+        RecordBuffer records;
+        source.setSink(&records);
+        QSignalSpy finished(&source, &Source::finished);
+        source.start();
+        QTRY_VERIFY_WITH_TIMEOUT(source.stats().bytes > 0, 20000);
+        // This thread now parses nothing: the reader fills what may wait, and stops there.
+        constexpr qint64 Bound = ThreadedSource::MaxBytesInFlight + 64 * 1024;
+        QElapsedTimer clock;
+        clock.start();
+        while (source.bytesInFlight() < ThreadedSource::MaxBytesInFlight && clock.elapsed() < 20000)
+            QThread::msleep(100);
+        QThread::msleep(1000);
+        const auto waiting = source.bytesInFlight();
+        qInfo("%lld bytes waited while this thread was busy for %lld ms, of a %lld-byte stream", waiting,
+              clock.elapsed(), size);
+        QVERIFY2(waiting >= ThreadedSource::MaxBytesInFlight && waiting <= Bound, qPrintable(QString::number(waiting)));
+        QVERIFY(finished.wait(60000));
+        QCOMPARE(qint64(source.stats().bytes), size);
+        QCOMPARE(source.bytesInFlight(), 0);
     }
 
     void stopEndsAnEndlessCommand()
